@@ -1,0 +1,16 @@
+/**
+ * @bluezone/protocol: the pure protocol core shared by phones, servers, the portal and the
+ * simulator. No I/O and no platform imports; time, randomness and crypto are passed in.
+ *
+ * @module
+ */
+export * from './ble/advertisement.js';
+export * from './bytes.js';
+export * from './crypto.js';
+export * from './en/interval.js';
+export * from './en/keys.js';
+export * from './en/metadata.js';
+export * from './errors.js';
+export * from './legacy/ids.js';
+export * from './legacy/match.js';
+export * from './legacy/trace.js';
