@@ -1,0 +1,8 @@
+/**
+ * Every benchmark `npm run bench` runs, in order. Each is also `bluezone bench <id>`.
+ *
+ * @module
+ */
+import type { Benchmark } from './types.js';
+
+export const benchmarks: readonly Benchmark[] = [];
