@@ -4,38 +4,83 @@ import { runCli, tempDir } from './helpers.js';
 
 const vectors = JSON.parse(
   readFileSync(new URL('../../protocol/test/fixtures/en_crypto_test_vectors.json', import.meta.url), 'utf8'),
-) as { tek_hex: string; ble_metadata_hex: string; advertised: { en_interval_number: number; rpi_hex: string; aem_hex: string }[] };
+) as {
+  tek_hex: string;
+  ble_metadata_hex: string;
+  advertised: { en_interval_number: number; rpi_hex: string; aem_hex: string }[];
+};
 
 const ZERO_BASE = '00'.repeat(32);
 
 describe('bluezone keys rpi', () => {
-  it('prints the 144 RPIs and AEMs of the key\'s day as JSON (official vectors)', async () => {
+  it("prints the 144 RPIs and AEMs of the key's day as JSON (official vectors)", async () => {
     const first = vectors.advertised[0]!.en_interval_number;
-    const r = await runCli(['keys', 'rpi', '--tek', vectors.tek_hex, '--interval', String(first + 77), '--metadata', vectors.ble_metadata_hex, '--json']);
+    const r = await runCli([
+      'keys',
+      'rpi',
+      '--tek',
+      vectors.tek_hex,
+      '--interval',
+      String(first + 77),
+      '--metadata',
+      vectors.ble_metadata_hex,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const rows = JSON.parse(r.stdout) as { interval: number; rpi: string; aem: string }[];
-    expect(rows).toEqual(vectors.advertised.map((v) => ({ interval: v.en_interval_number, rpi: v.rpi_hex, aem: v.aem_hex })));
+    expect(rows).toEqual(
+      vectors.advertised.map((v) => ({ interval: v.en_interval_number, rpi: v.rpi_hex, aem: v.aem_hex })),
+    );
   });
 
   it('prints K intervals from N with --count, without AEMs when no metadata is given', async () => {
     const v = vectors.advertised;
-    const r = await runCli(['keys', 'rpi', '--tek', vectors.tek_hex.toUpperCase(), '--interval', String(v[10]!.en_interval_number), '--count', '3', '--json']);
+    const r = await runCli([
+      'keys',
+      'rpi',
+      '--tek',
+      vectors.tek_hex.toUpperCase(),
+      '--interval',
+      String(v[10]!.en_interval_number),
+      '--count',
+      '3',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual(v.slice(10, 13).map((x) => ({ interval: x.en_interval_number, rpi: x.rpi_hex })));
+    expect(JSON.parse(r.stdout)).toEqual(
+      v.slice(10, 13).map((x) => ({ interval: x.en_interval_number, rpi: x.rpi_hex })),
+    );
   });
 
   it('prints a tab-separated table without --json', async () => {
-    const r = await runCli(['keys', 'rpi', '--tek', vectors.tek_hex, '--interval', '2642976', '--count', '1', '--metadata', '40080000']);
+    const r = await runCli([
+      'keys',
+      'rpi',
+      '--tek',
+      vectors.tek_hex,
+      '--interval',
+      '2642976',
+      '--count',
+      '1',
+      '--metadata',
+      '40080000',
+    ]);
     expect(r.stdout).toBe('# interval\trpi\taem\n2642976\t8be6cd371c5c891604bfbe49df845096\t72033874\n');
   });
 
   it.each([
     [['--tek', 'abcd', '--interval', '1'], /--tek must be 16 bytes \(32 hex digits\), got 2 bytes/],
     [['--tek', 'zz'.repeat(16), '--interval', '1'], /--tek must be hex/],
-    [['--tek', vectors.tek_hex, '--interval', '-1'], /--interval must be a whole number from 0 to 4294967295/],
+    [
+      ['--tek', vectors.tek_hex, '--interval', '-1'],
+      /--interval must be a whole number from 0 to 4294967295/,
+    ],
     [['--tek', vectors.tek_hex, '--interval', 'soon'], /--interval must be a whole number/],
-    [['--tek', vectors.tek_hex, '--interval', '1', '--count', '0'], /--count must be a whole number from 1 to 1440/],
+    [
+      ['--tek', vectors.tek_hex, '--interval', '1', '--count', '0'],
+      /--count must be a whole number from 1 to 1440/,
+    ],
     [['--tek', vectors.tek_hex, '--interval', '4294967295', '--count', '2'], /runs past the last interval/],
     [['--tek', vectors.tek_hex, '--interval', '1', '--metadata', '4008'], /--metadata must be 4 bytes/],
     [['--interval', '1'], /required option '--tek <hex>' not specified/],
@@ -52,7 +97,11 @@ describe('bluezone keys rpi', () => {
   it('generates a key for the day of --time', async () => {
     const r = await runCli(['keys', 'new', '--time', '2020-04-02T13:00:00Z', '--json']);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { tek: string; rollingStartIntervalNumber: number; rollingPeriod: number };
+    const out = JSON.parse(r.stdout) as {
+      tek: string;
+      rollingStartIntervalNumber: number;
+      rollingPeriod: number;
+    };
     expect(out.tek).toMatch(/^[0-9a-f]{32}$/);
     expect(out.rollingStartIntervalNumber).toBe(2642976);
     expect(out.rollingPeriod).toBe(144);
@@ -71,8 +120,20 @@ describe('bluezone legacy ids', () => {
     expect(ids[0]).toEqual({ slot: 0, id: '490C085D937456A4DD07E710' });
     expect(ids[1]).toEqual({ slot: 1, id: 'CC4111FEC540C346EC6A053F' });
     expect(ids[95]).toEqual({ slot: 95, id: '3140C784CD06058BB930F6A7' });
-    const day1 = await runCli(['legacy', 'ids', '--base-id', ZERO_BASE, '--day', '1', '--slots', '4', '--json']);
-    expect((JSON.parse(day1.stdout) as { id: string }[]).map((x) => x.id)[0]).toBe('D80CC204FA6491AF30D0932A');
+    const day1 = await runCli([
+      'legacy',
+      'ids',
+      '--base-id',
+      ZERO_BASE,
+      '--day',
+      '1',
+      '--slots',
+      '4',
+      '--json',
+    ]);
+    expect((JSON.parse(day1.stdout) as { id: string }[]).map((x) => x.id)[0]).toBe(
+      'D80CC204FA6491AF30D0932A',
+    );
     expect(JSON.parse(day1.stdout)).toHaveLength(4);
   });
 
@@ -109,7 +170,12 @@ describe('bluezone legacy match', () => {
     const ids = await idsOf(0);
     const own = 'AB'.repeat(12);
     const { file } = tempDir();
-    const infoF = file('info-f.json', JSON.stringify({ data: [{ daily_key: '11'.repeat(32), time_start: DAY0, max: 96, time_end: DAY0 + 86_400 }] }));
+    const infoF = file(
+      'info-f.json',
+      JSON.stringify({
+        data: [{ daily_key: '11'.repeat(32), time_start: DAY0, max: 96, time_end: DAY0 + 86_400 }],
+      }),
+    );
     const trace = file(
       'data_trace.txt',
       [
@@ -128,9 +194,21 @@ describe('bluezone legacy match', () => {
         { line: 5, contactId: ids[7], timestamp: (DAY0 + 8 * 900 + 5) * 1000, slot: 7 },
       ],
       rows: 3,
-      malformed: [{ line: 3, reason: 'expected 4 tab-separated fields (own ID, contact ID, RSSI, timestamp), found 1' }],
+      malformed: [
+        { line: 3, reason: 'expected 4 tab-separated fields (own ID, contact ID, RSSI, timestamp), found 1' },
+      ],
     });
-    const strict = await runCli(['legacy', 'match', '--info-f', infoF, '--trace', trace, '--tolerance', '0', '--json']);
+    const strict = await runCli([
+      'legacy',
+      'match',
+      '--info-f',
+      infoF,
+      '--trace',
+      trace,
+      '--tolerance',
+      '0',
+      '--json',
+    ]);
     expect((JSON.parse(strict.stdout) as { matches: unknown[] }).matches).toHaveLength(1);
     const text = await runCli(['legacy', 'match', '--info-f', infoF, '--trace', trace]);
     expect(text.stdout).toMatch(/^2 of 3 sightings match the F0 record \(tolerance ±1 slots\)\n/);
@@ -143,9 +221,26 @@ describe('bluezone legacy match', () => {
     const cases: [string[], RegExp][] = [
       [['--info-f', `${dir}/missing.json`, '--trace', trace], /cannot read .*missing.json: no such file/],
       [['--info-f', file('bad.json', '{"data":'), '--trace', trace], /bad.json is not valid JSON/],
-      [['--info-f', file('empty.json', '{"data":[]}'), '--trace', trace], /empty.json: the F0 record's "data" array is empty/],
-      [['--info-f', file('ok.json', JSON.stringify({ data: [{ daily_key: '00'.repeat(32), time_start: 0, max: 96, time_end: 10 }] })), '--trace', dir], /cannot read .*: it is a directory/],
-      [['--info-f', `${dir}/ok.json`, '--trace', trace, '--tolerance', 'x'], /--tolerance must be a whole number from 0 to 96/],
+      [
+        ['--info-f', file('empty.json', '{"data":[]}'), '--trace', trace],
+        /empty.json: the F0 record's "data" array is empty/,
+      ],
+      [
+        [
+          '--info-f',
+          file(
+            'ok.json',
+            JSON.stringify({ data: [{ daily_key: '00'.repeat(32), time_start: 0, max: 96, time_end: 10 }] }),
+          ),
+          '--trace',
+          dir,
+        ],
+        /cannot read .*: it is a directory/,
+      ],
+      [
+        ['--info-f', `${dir}/ok.json`, '--trace', trace, '--tolerance', 'x'],
+        /--tolerance must be a whole number from 0 to 96/,
+      ],
       [['--trace', trace], /required option '--info-f <file>'/],
     ];
     for (const [args, message] of cases) {
