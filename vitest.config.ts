@@ -10,6 +10,7 @@ export default defineConfig({
     alias: {
       '@bluezone/protocol': src('protocol'),
       '@bluezone/crypto-node': src('crypto-node'),
+      '@bluezone/server': src('server'),
       '@bluezone/cli': src('cli', 'main.ts'),
     },
   },

@@ -20,6 +20,8 @@ export interface CliIo {
   now(): Date;
   /** True when standard error is a terminal (progress bars are drawn only then). */
   readonly interactive: boolean;
+  /** Environment variables (configuration of the server commands). */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** Reads a file as UTF-8 text through `io`. */
@@ -66,5 +68,6 @@ export function processIo(): CliIo {
     },
     now: () => new Date(),
     interactive: Boolean(process.stderr.isTTY),
+    env: process.env,
   };
 }

@@ -11,6 +11,7 @@ import { registerExportCommands } from './commands/export.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerLegacyCommands } from './commands/legacy.js';
 import { registerRiskCommands } from './commands/risk.js';
+import { registerServerCommands } from './commands/server.js';
 import { ExitCode, isUserError } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): Command {
   registerLegacyCommands(program, io);
   registerExportCommands(program, io);
   registerRiskCommands(program, io);
+  registerServerCommands(program, io);
   registerBenchCommands(program, io);
   registerDemoCommand(program, io);
   // Subcommands inherit output and exit handling.

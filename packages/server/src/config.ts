@@ -1,0 +1,315 @@
+/**
+ * Server configuration: every setting comes from one environment variable, is parsed and
+ * validated once at start, and is frozen. {@link CONFIG_VARIABLES} is the single list of
+ * variables (name, default, range, meaning); `docs/operations.md` documents exactly this list and
+ * a test keeps the two in sync.
+ *
+ * @module
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+
+/** A bad configuration value. `main` prints the message and exits with {@link CONFIG_EXIT_CODE}. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Exit code for a configuration error (EX_CONFIG from sysexits.h). */
+export const CONFIG_EXIT_CODE = 78;
+
+/** How SMS messages leave the server. */
+export type SmsTarget = { kind: 'console' } | { kind: 'file'; path: string } | { kind: 'http'; url: string };
+
+/** The validated, frozen configuration. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** PostgreSQL when set, else SQLite at {@link Config.sqlitePath}. */
+  readonly databaseUrl: string | undefined;
+  readonly databaseSchema: string;
+  readonly sqlitePath: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly bodyLimitBytes: number;
+  /** Master secret (32 bytes); absent = generated into the data directory on first start. */
+  readonly secretKey: Uint8Array | undefined;
+  readonly sms: SmsTarget;
+  readonly healthAuthorityId: string;
+  readonly region: string;
+  readonly keyRetentionDays: number;
+  readonly exportPeriodSeconds: number;
+  readonly exportMinKeys: number;
+  readonly exportMaxKeys: number;
+  readonly activeDays: number;
+  readonly jobsEnabled: boolean;
+  readonly trustProxy: boolean;
+}
+
+/** One documented environment variable. */
+export interface ConfigVariable {
+  readonly name: string;
+  readonly default: string;
+  readonly range: string;
+  readonly description: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()))
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(`${name} must be from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw.trim())) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw.trim() as T;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.trim().toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.trim().toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+function parseSms(raw: string | undefined, cwd: string): SmsTarget {
+  const value = raw?.trim() || 'console';
+  if (value === 'console') return { kind: 'console' };
+  if (value.startsWith('file:') && value.length > 5) {
+    const path = value.slice(5);
+    return { kind: 'file', path: isAbsolute(path) ? path : resolve(cwd, path) };
+  }
+  if (value.startsWith('http:') || value.startsWith('https:')) {
+    const url = value.startsWith('http:http') ? value.slice(5) : value;
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
+      return { kind: 'http', url: parsed.toString() };
+    } catch {
+      throw new ConfigError(`BLUEZONE_SMS=http:URL needs a valid http(s) URL, got ${JSON.stringify(value)}`);
+    }
+  }
+  throw new ConfigError(`BLUEZONE_SMS must be console, file:PATH or http:URL, got ${JSON.stringify(value)}`);
+}
+
+function parseSecret(raw: string | undefined): Uint8Array | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const bytes = Buffer.from(raw.trim(), 'base64');
+  if (bytes.length !== 32 || bytes.toString('base64') !== raw.trim()) {
+    throw new ConfigError(
+      'BLUEZONE_SECRET_KEY must be 32 bytes in standard base64 (44 characters); make one with `openssl rand -base64 32`',
+    );
+  }
+  return new Uint8Array(bytes);
+}
+
+function text(env: Env, name: string, fallback: string, pattern: RegExp, hint: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!pattern.test(raw.trim())) throw new ConfigError(`${name} must be ${hint}, got ${JSON.stringify(raw)}`);
+  return raw.trim();
+}
+
+/** Every variable the server reads, with its default and range: the documentation's source. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  {
+    name: 'BLUEZONE_HOST',
+    default: '127.0.0.1',
+    range: 'an interface address',
+    description: 'Address to listen on; 0.0.0.0 behind a load balancer.',
+  },
+  {
+    name: 'BLUEZONE_PORT',
+    default: '8080',
+    range: '0–65535 (0 = any free port)',
+    description: 'TCP port to listen on.',
+  },
+  {
+    name: 'BLUEZONE_DATA_DIR',
+    default: './data',
+    range: 'a writable directory',
+    description: 'Where the SQLite database and generated secrets live.',
+  },
+  {
+    name: 'BLUEZONE_DB',
+    default: '<data dir>/bluezone.db',
+    range: 'a file path',
+    description: 'SQLite database file (the embedded default). Ignored when DATABASE_URL is set.',
+  },
+  {
+    name: 'DATABASE_URL',
+    default: '(unset)',
+    range: 'postgres://user@host:port/db',
+    description: 'Use PostgreSQL instead of SQLite.',
+  },
+  {
+    name: 'BLUEZONE_DB_SCHEMA',
+    default: 'public',
+    range: 'a lower-case SQL identifier',
+    description: 'PostgreSQL schema for all tables.',
+  },
+  {
+    name: 'BLUEZONE_LOG_LEVEL',
+    default: 'info',
+    range: 'fatal, error, warn, info, debug, trace, silent',
+    description: 'Structured JSON log level. Logs never contain phone numbers, codes, keys or tokens.',
+  },
+  {
+    name: 'BLUEZONE_BODY_LIMIT',
+    default: '262144',
+    range: '1024–10485760 bytes',
+    description: 'Largest request body accepted (413 above it).',
+  },
+  {
+    name: 'BLUEZONE_SECRET_KEY',
+    default: '(generated into the data dir)',
+    range: '32 bytes, base64',
+    description:
+      'Master secret: phone-number encryption and keyed hashes are derived from it. Production passes it in from a secret store; never change it without a re-encryption plan.',
+  },
+  {
+    name: 'BLUEZONE_SMS',
+    default: 'console',
+    range: 'console, file:PATH, http:URL',
+    description:
+      'Where one-time codes are sent: the log (development), a JSON-lines file (tests), or an SMS gateway.',
+  },
+  {
+    name: 'BLUEZONE_HEALTH_AUTHORITY_ID',
+    default: 'vn-moh',
+    range: 'letters, digits, . _ -',
+    description: 'Health authority ID: issuer of verification certificates, publish healthAuthorityID.',
+  },
+  {
+    name: 'BLUEZONE_REGION',
+    default: 'VN',
+    range: 'letters, digits, - (1–16)',
+    description: 'Region of key export files.',
+  },
+  {
+    name: 'BLUEZONE_KEY_RETENTION_DAYS',
+    default: '14',
+    range: '1–30',
+    description: 'Days published keys are kept before the retention job deletes them.',
+  },
+  {
+    name: 'BLUEZONE_EXPORT_PERIOD_SECONDS',
+    default: '3600',
+    range: '60–86400',
+    description: 'Length of one export batch.',
+  },
+  {
+    name: 'BLUEZONE_EXPORT_MIN_KEYS',
+    default: '1000',
+    range: '0–750000',
+    description: 'Key files are padded with random keys up to this count.',
+  },
+  {
+    name: 'BLUEZONE_EXPORT_MAX_KEYS',
+    default: '750000',
+    range: '1–750000',
+    description: 'Most keys in one file; larger batches are split.',
+  },
+  {
+    name: 'BLUEZONE_ACTIVE_DAYS',
+    default: '7',
+    range: '1–90',
+    description: 'An install is active if it checked in within this many days.',
+  },
+  {
+    name: 'BLUEZONE_JOBS',
+    default: 'true',
+    range: 'true, false',
+    description: 'Run the background jobs (export batching, retention, key rotation) in this process.',
+  },
+  {
+    name: 'BLUEZONE_TRUST_PROXY',
+    default: 'false',
+    range: 'true, false',
+    description: 'Trust X-Forwarded-For for client addresses (per-IP rate limits) behind a load balancer.',
+  },
+];
+
+/** Parses and validates `env`; relative paths resolve against `cwd`. Throws {@link ConfigError}. */
+export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
+  const known = new Set(CONFIG_VARIABLES.map((v) => v.name));
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('BLUEZONE_') && !known.has(name)) {
+      throw new ConfigError(
+        `unknown setting ${name}; the known BLUEZONE_* variables are listed in docs/operations.md`,
+      );
+    }
+  }
+  const dataDir = resolve(cwd, env['BLUEZONE_DATA_DIR']?.trim() || './data');
+  const databaseUrl = env['DATABASE_URL']?.trim() || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const exportMinKeys = integer(env, 'BLUEZONE_EXPORT_MIN_KEYS', 1000, 0, 750_000);
+  const exportMaxKeys = integer(env, 'BLUEZONE_EXPORT_MAX_KEYS', 750_000, 1, 750_000);
+  if (exportMinKeys > exportMaxKeys) {
+    throw new ConfigError(
+      `BLUEZONE_EXPORT_MIN_KEYS (${exportMinKeys}) must not exceed BLUEZONE_EXPORT_MAX_KEYS (${exportMaxKeys})`,
+    );
+  }
+  const config: Config = {
+    host: text(
+      env,
+      'BLUEZONE_HOST',
+      '127.0.0.1',
+      /^[0-9A-Za-z.:-]+$/,
+      'an interface address such as 0.0.0.0',
+    ),
+    port: integer(env, 'BLUEZONE_PORT', 8080, 0, 65_535),
+    dataDir,
+    databaseUrl,
+    databaseSchema: text(
+      env,
+      'BLUEZONE_DB_SCHEMA',
+      'public',
+      /^[a-z_][a-z0-9_]{0,62}$/,
+      'a lower-case SQL identifier',
+    ),
+    sqlitePath: env['BLUEZONE_DB']?.trim()
+      ? resolve(cwd, env['BLUEZONE_DB'].trim())
+      : join(dataDir, 'bluezone.db'),
+    logLevel: oneOf(env, 'BLUEZONE_LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ]),
+    bodyLimitBytes: integer(env, 'BLUEZONE_BODY_LIMIT', 262_144, 1024, 10_485_760),
+    secretKey: parseSecret(env['BLUEZONE_SECRET_KEY']),
+    sms: parseSms(env['BLUEZONE_SMS'], cwd),
+    healthAuthorityId: text(
+      env,
+      'BLUEZONE_HEALTH_AUTHORITY_ID',
+      'vn-moh',
+      /^[A-Za-z0-9._-]{1,64}$/,
+      'letters, digits, dot, dash or underscore',
+    ),
+    region: text(env, 'BLUEZONE_REGION', 'VN', /^[A-Za-z0-9-]{1,16}$/, 'letters, digits or dash (1-16)'),
+    keyRetentionDays: integer(env, 'BLUEZONE_KEY_RETENTION_DAYS', 14, 1, 30),
+    exportPeriodSeconds: integer(env, 'BLUEZONE_EXPORT_PERIOD_SECONDS', 3600, 60, 86_400),
+    exportMinKeys,
+    exportMaxKeys,
+    activeDays: integer(env, 'BLUEZONE_ACTIVE_DAYS', 7, 1, 90),
+    jobsEnabled: bool(env, 'BLUEZONE_JOBS', true),
+    trustProxy: bool(env, 'BLUEZONE_TRUST_PROXY', false),
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,18 @@
+/**
+ * @bluezone/server: the HTTP API, storage and jobs.
+ *
+ * @module
+ */
+export { type App, buildApp } from './app.js';
+export { API_KEY_ROLES, type ApiKeyRole } from './auth.js';
+export { CONFIG_EXIT_CODE, CONFIG_VARIABLES, type Config, ConfigError, loadConfig } from './config.js';
+export type { AppContext, AppDeps } from './context.js';
+export { seedDemoData } from './demo.js';
+export { API_ERRORS, ApiError, type ApiErrorCode } from './errors.js';
+export { createApiKey } from './features/api-keys.js';
+export { closeOnSignals, type RunningServer, startServer } from './main.js';
+export { loadAdminUnits } from './reference/admin-units.js';
+export { deriveSecrets, loadMasterKey } from './secrets.js';
+export { migrateToLatest, migrationsFor } from './storage/migrate.js';
+export { describeStorage, openStorage } from './storage/open.js';
+export { openPostgres, openSqlite, type Storage } from './storage/storage.js';

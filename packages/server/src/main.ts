@@ -1,0 +1,82 @@
+/**
+ * The server process: load config, open storage, migrate, build the app, listen, and shut down
+ * gracefully on SIGINT/SIGTERM. `bluezone serve` calls {@link startServer}.
+ *
+ * @module
+ */
+import { type App, buildApp } from './app.js';
+import type { Config } from './config.js';
+import { seedDemoData } from './demo.js';
+import { loadAdminUnits } from './reference/admin-units.js';
+import { deriveSecrets, loadMasterKey } from './secrets.js';
+import { migrateToLatest } from './storage/migrate.js';
+import { describeStorage, openStorage } from './storage/open.js';
+import type { Storage } from './storage/storage.js';
+
+/** A running server. */
+export interface RunningServer {
+  readonly app: App;
+  readonly storage: Storage;
+  /** The URL it listens on, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  /** Stops accepting requests, finishes those in flight, closes the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Starts the server described by `config`. With `demo`, seeds demo data into an empty database. */
+export async function startServer(
+  config: Config,
+  options: { demo?: boolean; logger?: boolean; now?: () => number } = {},
+): Promise<RunningServer> {
+  const storage = await openStorage(config);
+  try {
+    await migrateToLatest(storage);
+    const adminUnits = loadAdminUnits();
+    const secrets = deriveSecrets(loadMasterKey(config));
+    const now = options.now ?? Date.now;
+    const app = await buildApp(
+      config,
+      { storage, secrets, adminUnits, now },
+      { logger: options.logger ?? true },
+    );
+    if (options.demo) {
+      const added = await seedDemoData(storage, adminUnits, now());
+      if (added > 0) app.log.info({ installs: added }, 'seeded demo data');
+    }
+    const url = await app.listen({ host: config.host, port: config.port });
+    app.log.info({ storage: describeStorage(config) }, 'Bluezone server ready');
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      storage,
+      url,
+      close: () => {
+        closing ??= (async () => {
+          await app.close();
+          await storage.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
+
+/** Closes `server` on SIGINT or SIGTERM; a second signal exits at once. */
+export function closeOnSignals(server: RunningServer, onClosed: () => void = () => {}): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down');
+    server.close().then(onClosed, (error: unknown) => {
+      server.app.log.error({ err: error }, 'shutdown failed');
+      process.exitCode = 1;
+      onClosed();
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

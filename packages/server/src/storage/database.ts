@@ -1,0 +1,15 @@
+/**
+ * The database schema as TypeScript types (one interface per table, snake_case columns as
+ * stored). Each feature declares its tables in its own `*.table.ts`; {@link Database} joins them.
+ *
+ * Portable conventions, so that one query runs on SQLite and PostgreSQL alike:
+ * - times are integer Unix milliseconds (`bigint` in PostgreSQL, parsed to `number`);
+ * - dates are `YYYY-MM-DD` text; booleans are nullable timestamps (`verified_at`) or 0/1 integers;
+ * - binary is `Uint8Array` (`bytea` / `blob`); IDs are random text, never sequential.
+ *
+ * @module
+ */
+import type { FoundationTables } from './foundation.table.js';
+
+/** Every table. */
+export interface Database extends FoundationTables {}

@@ -1,0 +1,43 @@
+/**
+ * Schema migrations, applied in name order by `bluezone migrate` and at server start. Each
+ * feature adds its own numbered migration file and one line to {@link migrationsFor}.
+ *
+ * @module
+ */
+import { type Migration, type MigrationResult, Migrator } from 'kysely';
+import { foundation } from './migrations/0001-foundation.js';
+import type { Dialect, Storage } from './storage.js';
+
+/** All migrations for a dialect, by name (applied in name order). */
+export function migrationsFor(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001-foundation': foundation(dialect),
+  };
+}
+
+/** The outcome of a migration run. */
+export interface MigrationReport {
+  readonly applied: readonly string[];
+  readonly current: readonly string[];
+}
+
+/** Brings the schema to the latest version. Throws with the failing migration's name. */
+export async function migrateToLatest(storage: Storage): Promise<MigrationReport> {
+  const migrator = new Migrator({
+    db: storage.db,
+    provider: { getMigrations: async () => migrationsFor(storage.dialect) },
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r: MigrationResult) => r.status === 'Error');
+  if (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${cause}`, { cause: error });
+  }
+  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const current = (await migrator.getMigrations())
+    .filter((m) => m.executedAt !== undefined)
+    .map((m) => m.name);
+  return { applied, current };
+}
