@@ -18,7 +18,31 @@ export type ProtocolErrorCode =
   | 'advertisement_missing_service_data'
   | 'advertisement_wrong_service_uuid'
   | 'advertisement_wrong_length'
-  | 'legacy_record_malformed';
+  | 'invalid_base64'
+  | 'certificate_malformed'
+  | 'certificate_unsupported_algorithm'
+  | 'certificate_unknown_key'
+  | 'certificate_invalid_signature'
+  | 'certificate_wrong_issuer'
+  | 'certificate_wrong_audience'
+  | 'certificate_expired'
+  | 'certificate_not_yet_valid'
+  | 'certificate_hmac_mismatch'
+  | 'legacy_record_malformed'
+  | 'matching_invalid_key'
+  | 'matching_invalid_sighting'
+  | 'risk_config_invalid'
+  | 'risk_window_invalid'
+  | 'export_zip_invalid'
+  | 'export_file_missing'
+  | 'export_header_invalid'
+  | 'export_protobuf_invalid'
+  | 'export_key_invalid'
+  | 'export_too_many_keys'
+  | 'export_signature_missing'
+  | 'export_signature_algorithm_unsupported'
+  | 'export_signature_invalid'
+  | 'export_signing_key_invalid';
 
 /** A protocol failure with a stable code. */
 export class ProtocolError extends Error {
