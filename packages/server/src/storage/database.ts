@@ -10,6 +10,7 @@
  * @module
  */
 import type { FoundationTables } from './foundation.table.js';
+import type { SigningKeyTables } from './signing-keys.table.js';
 
 /** Every table. */
-export interface Database extends FoundationTables {}
+export interface Database extends FoundationTables, SigningKeyTables {}

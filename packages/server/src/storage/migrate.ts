@@ -6,12 +6,14 @@
  */
 import { type Migration, type MigrationResult, Migrator } from 'kysely';
 import { foundation } from './migrations/0001-foundation.js';
+import { signingKeys } from './migrations/0002-signing-keys.js';
 import type { Dialect, Storage } from './storage.js';
 
 /** All migrations for a dialect, by name (applied in name order). */
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-foundation': foundation(dialect),
+    '0002-signing-keys': signingKeys(dialect),
   };
 }
 
