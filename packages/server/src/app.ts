@@ -16,7 +16,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { Config } from './config.js';
-import type { AppContext, AppDeps } from './context.js';
+import { type AppContext, type AppDeps, createContext } from './context.js';
 import { API_ERRORS, ApiError, type ApiErrorCode, errorBody } from './errors.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { installRoutes } from './features/installs/installs.routes.js';
@@ -64,13 +64,7 @@ export async function buildApp(
   deps: AppDeps,
   options: { logger?: boolean } = {},
 ): Promise<App> {
-  const ctx: AppContext = {
-    config,
-    storage: deps.storage,
-    secrets: deps.secrets,
-    adminUnits: deps.adminUnits,
-    now: deps.now ?? Date.now,
-  };
+  const ctx = createContext(config, deps);
   const app = Fastify({
     logger:
       options.logger === false || config.logLevel === 'silent'

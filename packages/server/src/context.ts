@@ -25,3 +25,14 @@ export interface AppContext {
   readonly adminUnits: AdminUnits;
   readonly now: () => number;
 }
+
+/** Resolves `deps` into the context shared by the app and the jobs. */
+export function createContext(config: Config, deps: AppDeps): AppContext {
+  return {
+    config,
+    storage: deps.storage,
+    secrets: deps.secrets,
+    adminUnits: deps.adminUnits,
+    now: deps.now ?? Date.now,
+  };
+}

@@ -6,7 +6,10 @@
  */
 import { type App, buildApp } from './app.js';
 import type { Config } from './config.js';
+import { createContext } from './context.js';
 import { seedDemoData } from './demo.js';
+import { serverJobs } from './jobs/index.js';
+import { type Scheduler, startScheduler } from './jobs/scheduler.js';
 import { loadAdminUnits } from './reference/admin-units.js';
 import { deriveSecrets, loadMasterKey } from './secrets.js';
 import { migrateToLatest } from './storage/migrate.js';
@@ -34,17 +37,17 @@ export async function startServer(
     const adminUnits = loadAdminUnits();
     const secrets = deriveSecrets(loadMasterKey(config));
     const now = options.now ?? Date.now;
-    const app = await buildApp(
-      config,
-      { storage, secrets, adminUnits, now },
-      { logger: options.logger ?? true },
-    );
+    const deps = { storage, secrets, adminUnits, now };
+    const app = await buildApp(config, deps, { logger: options.logger ?? true });
     if (options.demo) {
       const added = await seedDemoData(storage, adminUnits, now());
       if (added > 0) app.log.info({ installs: added }, 'seeded demo data');
     }
     const url = await app.listen({ host: config.host, port: config.port });
-    app.log.info({ storage: describeStorage(config) }, 'Bluezone server ready');
+    const scheduler: Scheduler | undefined = config.jobsEnabled
+      ? startScheduler(createContext(config, deps), serverJobs(), { log: app.log })
+      : undefined;
+    app.log.info({ storage: describeStorage(config), jobs: config.jobsEnabled }, 'Bluezone server ready');
     let closing: Promise<void> | undefined;
     return {
       app,
@@ -52,6 +55,7 @@ export async function startServer(
       url,
       close: () => {
         closing ??= (async () => {
+          await scheduler?.stop();
           await app.close();
           await storage.close();
         })();

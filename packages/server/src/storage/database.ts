@@ -10,7 +10,8 @@
  * @module
  */
 import type { FoundationTables } from './foundation.table.js';
+import type { JobTables } from './jobs.table.js';
 import type { SigningKeyTables } from './signing-keys.table.js';
 
 /** Every table. */
-export interface Database extends FoundationTables, SigningKeyTables {}
+export interface Database extends FoundationTables, SigningKeyTables, JobTables {}

@@ -7,6 +7,7 @@
 import { type Migration, type MigrationResult, Migrator } from 'kysely';
 import { foundation } from './migrations/0001-foundation.js';
 import { signingKeys } from './migrations/0002-signing-keys.js';
+import { jobs } from './migrations/0005-jobs.js';
 import type { Dialect, Storage } from './storage.js';
 
 /** All migrations for a dialect, by name (applied in name order). */
@@ -14,6 +15,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-foundation': foundation(dialect),
     '0002-signing-keys': signingKeys(dialect),
+    '0005-jobs': jobs(dialect),
   };
 }
 

@@ -1,0 +1,13 @@
+/**
+ * Every background job the server runs (when `BLUEZONE_JOBS` is true). Features add theirs here.
+ *
+ * @module
+ */
+import { keyRotationJob } from './key-rotation.js';
+import { retentionJob } from './retention.js';
+import type { Job } from './scheduler.js';
+
+/** The jobs of a server process. */
+export function serverJobs(): Job[] {
+  return [retentionJob(), keyRotationJob()];
+}

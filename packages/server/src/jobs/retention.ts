@@ -1,0 +1,34 @@
+/**
+ * The retention job: deletes what Bluezone promised not to keep. Each feature contributes a task
+ * that deletes its expired rows and returns how many it deleted; the job runs them all.
+ *
+ * @module
+ */
+import type { AppContext } from '../context.js';
+import type { Job, JobResult } from './scheduler.js';
+
+/** One feature's purge: deletes rows expired at `now` and returns the count. */
+export interface RetentionTask {
+  readonly name: string;
+  purge(ctx: AppContext, now: number): Promise<number>;
+}
+
+/** Every retention task, in order. Features add theirs here. */
+export const RETENTION_TASKS: readonly RetentionTask[] = [];
+
+/** The retention job over `tasks` (default: all), every `intervalMs`. */
+export function retentionJob(
+  tasks: readonly RetentionTask[] = RETENTION_TASKS,
+  intervalMs = 15 * 60_000,
+): Job {
+  return {
+    name: 'retention',
+    intervalMs,
+    run: async (ctx) => {
+      const now = ctx.now();
+      const result: Record<string, number> = {};
+      for (const task of tasks) result[task.name] = await task.purge(ctx, now);
+      return result as JobResult;
+    },
+  };
+}
