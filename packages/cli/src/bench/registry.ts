@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { exportBenchmark } from './export.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: readonly Benchmark[] = [];
+export const benchmarks: readonly Benchmark[] = [exportBenchmark];
