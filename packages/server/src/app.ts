@@ -15,11 +15,15 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
+import { registerChaffHook } from './chaff.js';
 import type { Config } from './config.js';
 import { type AppContext, type AppDeps, createContext } from './context.js';
 import { API_ERRORS, ApiError, type ApiErrorCode, errorBody } from './errors.js';
+import { caseRoutes } from './features/cases/cases.routes.js';
+import { deviceRoutes } from './features/device/device.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { installRoutes } from './features/installs/installs.routes.js';
+import { phoneRoutes } from './features/phones/phones.routes.js';
 import { newId } from './ids.js';
 
 /** The Fastify instance type with TypeBox schemas. */
@@ -35,7 +39,13 @@ export type App = FastifyInstance<
 export type RouteModule = (app: App, ctx: AppContext) => void | Promise<void>;
 
 /** Every feature, in registration order. */
-const FEATURES: readonly RouteModule[] = [healthRoutes, installRoutes];
+const FEATURES: readonly RouteModule[] = [
+  healthRoutes,
+  installRoutes,
+  deviceRoutes,
+  phoneRoutes,
+  caseRoutes,
+];
 
 function statusToCode(status: number): ApiErrorCode {
   const match = (Object.keys(API_ERRORS) as ApiErrorCode[]).find(
@@ -58,11 +68,14 @@ function validationMessage(error: FastifyError): string {
   return `${where} ${first.message ?? 'is invalid'}`;
 }
 
-/** Builds the app. Call `ready()` (or `listen`) before use; `close()` releases nothing of `deps`. */
+/**
+ * Builds the app. Call `ready()` (or `listen`) before use; `close()` releases nothing of `deps`.
+ * `logStream` replaces stdout as the log destination (tests read the log lines from it).
+ */
 export async function buildApp(
   config: Config,
   deps: AppDeps,
-  options: { logger?: boolean } = {},
+  options: { logger?: boolean; logStream?: { write(line: string): void } } = {},
 ): Promise<App> {
   const ctx = createContext(config, deps);
   const app = Fastify({
@@ -71,6 +84,7 @@ export async function buildApp(
         ? false
         : {
             level: config.logLevel,
+            ...(options.logStream ? { stream: options.logStream } : {}),
             // No personal data in logs: no bodies, no query strings, no addresses, no credentials.
             serializers: {
               req: (req) => ({ method: req.method, route: req.routeOptions?.url ?? 'unknown', id: req.id }),
@@ -84,6 +98,7 @@ export async function buildApp(
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  registerChaffHook(app);
   // JSON only: anything else is 415, not a string body that fails validation later.
   app.removeContentTypeParser('text/plain');
 

@@ -42,6 +42,10 @@ export interface Config {
   readonly activeDays: number;
   readonly jobsEnabled: boolean;
   readonly trustProxy: boolean;
+  /** Risk scoring preset phones use (signed device configuration). */
+  readonly riskPreset: 'cwa' | 'bluezone-default' | 'bluezone-legacy';
+  /** How precisely warnings show the time of an exposure. */
+  readonly exposureTimeGranularity: 'none' | 'period' | 'hour';
 }
 
 /** One documented environment variable. */
@@ -182,7 +186,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: 'console',
     range: 'console, file:PATH, http:URL',
     description:
-      'Where one-time codes are sent: the log (development), a JSON-lines file (tests), or an SMS gateway.',
+      'Where one-time codes are sent: stdout as JSON lines (development), a JSON-lines file (tests), or an SMS gateway (HTTP POST).',
   },
   {
     name: 'BLUEZONE_HEALTH_AUTHORITY_ID',
@@ -231,6 +235,20 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: 'true',
     range: 'true, false',
     description: 'Run the background jobs (export batching, retention, key rotation) in this process.',
+  },
+  {
+    name: 'BLUEZONE_RISK_PRESET',
+    default: 'bluezone-default',
+    range: 'bluezone-default, cwa, bluezone-legacy',
+    description:
+      'Risk scoring parameters phones use (docs/risk-scoring.md); part of the signed device configuration.',
+  },
+  {
+    name: 'BLUEZONE_EXPOSURE_TIME_GRANULARITY',
+    default: 'period',
+    range: 'none, period, hour',
+    description:
+      'How precisely a warning shows when the exposure happened: not at all, morning/afternoon/evening, or the hour.',
   },
   {
     name: 'BLUEZONE_TRUST_PROXY',
@@ -310,6 +328,16 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     activeDays: integer(env, 'BLUEZONE_ACTIVE_DAYS', 7, 1, 90),
     jobsEnabled: bool(env, 'BLUEZONE_JOBS', true),
     trustProxy: bool(env, 'BLUEZONE_TRUST_PROXY', false),
+    riskPreset: oneOf(env, 'BLUEZONE_RISK_PRESET', 'bluezone-default', [
+      'bluezone-default',
+      'cwa',
+      'bluezone-legacy',
+    ]),
+    exposureTimeGranularity: oneOf(env, 'BLUEZONE_EXPOSURE_TIME_GRANULARITY', 'period', [
+      'none',
+      'period',
+      'hour',
+    ]),
   };
   return Object.freeze(config);
 }

@@ -24,6 +24,49 @@ export const API_ERRORS = {
   rate_limited: { status: 429, message: 'Too many requests; wait and try again.' },
   internal: { status: 500, message: 'Internal error. It has been logged; please try again later.' },
   unavailable: { status: 503, message: 'The service is not ready; please try again shortly.' },
+  // Verification API (/api/verify, /api/certificate): Google's errorCode values and statuses.
+  unparsable_request: {
+    status: 400,
+    message: 'The request cannot be parsed; send a JSON object with the fields the API defines.',
+  },
+  code_invalid: {
+    status: 400,
+    message: 'The code is mistyped, already used or replaced; check it or ask for a new one.',
+  },
+  code_expired: { status: 400, message: 'The code has expired; ask the health authority for a new one.' },
+  code_not_found: { status: 400, message: 'There is no such code; check it with the health authority.' },
+  invalid_test_type: {
+    status: 400,
+    message: 'accept lists an unknown test type; use confirmed, likely, negative or user-report.',
+  },
+  unsupported_test_type: {
+    status: 412,
+    message: 'The code is valid but of a test type this app does not accept; update the app.',
+  },
+  token_invalid: { status: 400, message: 'The token is unknown or already used; verify a new code.' },
+  token_expired: { status: 400, message: 'The token has expired; verify a new code.' },
+  hmac_invalid: {
+    status: 400,
+    message: 'ekeyhmac must be the standard base64 of a 32-byte HMAC-SHA256 of the keys.',
+  },
+  code_attempts_exceeded: {
+    status: 429,
+    message: 'Too many wrong verification codes; wait for Retry-After and check the code.',
+  },
+  // Phone registration (POST /v1/phone/otp, /v1/phone/verify).
+  phone_invalid: {
+    status: 400,
+    message: 'Not a Vietnamese mobile number; send 0 and 9 digits (0912345678) or +84 and 9 digits.',
+  },
+  otp_invalid: { status: 400, message: 'The code is wrong; check the digits in the SMS and try again.' },
+  otp_expired: {
+    status: 400,
+    message: 'No valid code for this number (expired, used or replaced); request a new one.',
+  },
+  otp_attempts_exceeded: {
+    status: 400,
+    message: 'Too many wrong codes; this code no longer works, request a new one.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** A stable API error code. */

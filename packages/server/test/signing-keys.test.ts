@@ -10,6 +10,7 @@ import {
   rotateSigningKey,
 } from '../src/features/signing-keys/signing-keys.js';
 import { loadAdminUnits } from '../src/reference/admin-units.js';
+import { memorySmsSender } from '../src/sms/memory-sender.js';
 import { createTestStorage, ENGINES, engineAvailable, TEST_SECRETS, testClock } from './harness.js';
 
 describe('encryption at rest', () => {
@@ -46,6 +47,7 @@ for (const engine of ENGINES) {
         secrets: TEST_SECRETS,
         adminUnits: loadAdminUnits(),
         now: clock.now,
+        sms: memorySmsSender(),
       };
     });
     afterAll(() => destroy());

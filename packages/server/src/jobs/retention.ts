@@ -5,6 +5,8 @@
  * @module
  */
 import type { AppContext } from '../context.js';
+import { verificationRetentionTask } from '../features/cases/cases.retention.js';
+import { PHONE_RETENTION_TASKS } from '../features/phones/phones.retention.js';
 import type { Job, JobResult } from './scheduler.js';
 
 /** One feature's purge: deletes rows expired at `now` and returns the count. */
@@ -14,7 +16,7 @@ export interface RetentionTask {
 }
 
 /** Every retention task, in order. Features add theirs here. */
-export const RETENTION_TASKS: readonly RetentionTask[] = [];
+export const RETENTION_TASKS: readonly RetentionTask[] = [verificationRetentionTask, ...PHONE_RETENTION_TASKS];
 
 /** The retention job over `tasks` (default: all), every `intervalMs`. */
 export function retentionJob(

@@ -9,9 +9,18 @@
  *
  * @module
  */
+import type { CaseTables } from './cases.table.js';
 import type { FoundationTables } from './foundation.table.js';
+import type { InboxTables } from './inbox.table.js';
 import type { JobTables } from './jobs.table.js';
+import type { PhoneTables } from './phones.table.js';
 import type { SigningKeyTables } from './signing-keys.table.js';
 
 /** Every table. */
-export interface Database extends FoundationTables, SigningKeyTables, JobTables {}
+export interface Database
+  extends CaseTables,
+    FoundationTables,
+    SigningKeyTables,
+    JobTables,
+    InboxTables,
+    PhoneTables {}

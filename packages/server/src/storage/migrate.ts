@@ -7,7 +7,10 @@
 import { type Migration, type MigrationResult, Migrator } from 'kysely';
 import { foundation } from './migrations/0001-foundation.js';
 import { signingKeys } from './migrations/0002-signing-keys.js';
+import { phones } from './migrations/0003-phones.js';
+import { cases } from './migrations/0004-cases.js';
 import { jobs } from './migrations/0005-jobs.js';
+import { inbox } from './migrations/0006-inbox.js';
 import type { Dialect, Storage } from './storage.js';
 
 /** All migrations for a dialect, by name (applied in name order). */
@@ -15,7 +18,10 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-foundation': foundation(dialect),
     '0002-signing-keys': signingKeys(dialect),
+    '0003-phones': phones(dialect),
+    '0004-cases': cases(dialect),
     '0005-jobs': jobs(dialect),
+    '0006-inbox': inbox(dialect),
   };
 }
 
@@ -32,6 +38,8 @@ export async function migrateToLatest(storage: Storage): Promise<MigrationReport
     provider: { getMigrations: async () => migrationsFor(storage.dialect) },
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
+    // Without an explicit schema Kysely finds a migration table in any schema of the database.
+    ...(storage.schema === undefined ? {} : { migrationTableSchema: storage.schema }),
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r: MigrationResult) => r.status === 'Error');

@@ -18,6 +18,8 @@ export type Dialect = 'sqlite' | 'postgres';
 /** An open database. */
 export interface Storage {
   readonly dialect: Dialect;
+  /** PostgreSQL schema holding the tables (undefined on SQLite). */
+  readonly schema?: string;
   readonly db: Kysely<Database>;
   /** Runs `fn` in one transaction (committed when it resolves, rolled back when it throws). */
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
@@ -97,6 +99,7 @@ export async function openPostgres(url: string, schema = 'public', maxConnection
   const lock = localLocks();
   return {
     dialect: 'postgres',
+    schema,
     db,
     transaction: (fn) => db.transaction().execute(fn),
     ping: async () => {
