@@ -4,10 +4,21 @@
  * Use it wherever Node runs (server, CLI, simulator, benchmarks): AES and SHA-256 go through
  * OpenSSL with hardware AES, several times faster than the pure TypeScript default.
  *
+ * The one exception is the optional batched HKDF, `hkdfSha256Batch`: it is the protocol's
+ * portable TypeScript implementation, because one `hkdfSync` call costs ~8 µs of binding
+ * overhead (a KeyObject per call) while the TypeScript version with precomputed HMAC
+ * midstates derives a 16-byte EN key in ~1.5 µs (measured for the matching benchmark, see
+ * docs/matching.md).
+ *
  * @module
  */
 import { createCipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import type { CryptoPrimitives, RandomSource } from '@bluezone/protocol';
+import {
+  type CryptoPrimitives,
+  ProtocolError,
+  portableHkdfSha256Batch,
+  type RandomSource,
+} from '@bluezone/protocol';
 
 const ZERO_SALT = new Uint8Array(32);
 
@@ -24,10 +35,15 @@ export const nodeCrypto: CryptoPrimitives = Object.freeze({
   hkdfSha256: (ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number) =>
     view(hkdfSync('sha256', ikm, salt ?? ZERO_SALT, info, length)),
   aes128EcbEncrypt: (key: Uint8Array, blocks: Uint8Array) => {
-    const cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
-    const out = cipher.update(blocks);
-    cipher.final();
-    return view(out);
+    if (blocks.length % 16 !== 0) {
+      throw new ProtocolError(
+        'invalid_length',
+        `AES-128-ECB needs whole 16-byte blocks, got ${blocks.length} bytes`,
+      );
+    }
+    // ECB encrypts every whole block in update(); final() would only add padding (~0.4 µs of
+    // binding calls per key, measurable in matching, where this runs once per published key).
+    return view(createCipheriv('aes-128-ecb', key, null).update(blocks));
   },
   aes128Ctr: (key: Uint8Array, iv: Uint8Array, data: Uint8Array) => {
     const cipher = createCipheriv('aes-128-ctr', key, iv);
@@ -35,6 +51,7 @@ export const nodeCrypto: CryptoPrimitives = Object.freeze({
     cipher.final();
     return view(out);
   },
+  hkdfSha256Batch: portableHkdfSha256Batch,
 });
 
 /** A {@link RandomSource} backed by the operating system's CSPRNG. */

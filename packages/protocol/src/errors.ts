@@ -9,40 +9,48 @@
  * @module
  */
 
-/** Stable error codes of the protocol package. */
-export type ProtocolErrorCode =
-  | 'invalid_hex'
-  | 'invalid_length'
-  | 'invalid_argument'
-  | 'advertisement_malformed'
-  | 'advertisement_missing_service_data'
-  | 'advertisement_wrong_service_uuid'
-  | 'advertisement_wrong_length'
-  | 'invalid_base64'
-  | 'certificate_malformed'
-  | 'certificate_unsupported_algorithm'
-  | 'certificate_unknown_key'
-  | 'certificate_invalid_signature'
-  | 'certificate_wrong_issuer'
-  | 'certificate_wrong_audience'
-  | 'certificate_expired'
-  | 'certificate_not_yet_valid'
-  | 'certificate_hmac_mismatch'
-  | 'legacy_record_malformed'
-  | 'matching_invalid_key'
-  | 'matching_invalid_sighting'
-  | 'risk_config_invalid'
-  | 'risk_window_invalid'
-  | 'export_zip_invalid'
-  | 'export_file_missing'
-  | 'export_header_invalid'
-  | 'export_protobuf_invalid'
-  | 'export_key_invalid'
-  | 'export_too_many_keys'
-  | 'export_signature_missing'
-  | 'export_signature_algorithm_unsupported'
-  | 'export_signature_invalid'
-  | 'export_signing_key_invalid';
+/**
+ * Stable error codes of the protocol package and what each means; `docs/errors.md` lists exactly
+ * these (a test checks it).
+ */
+export const PROTOCOL_ERROR_CODES = {
+  invalid_hex: 'A value that must be hex is not.',
+  invalid_length: 'A byte string has the wrong length.',
+  invalid_argument: 'An argument is out of range or inconsistent (a programming or configuration error).',
+  invalid_base64: 'A value that must be standard base64 is not.',
+  advertisement_malformed: 'Bluetooth advertising data whose AD structures are truncated or too long.',
+  advertisement_missing_service_data: 'Advertising data without 16-bit service data.',
+  advertisement_wrong_service_uuid: 'Service data for a UUID other than 0x4E56.',
+  advertisement_wrong_length: 'Service data that is not RPI (16) + AEM (4) bytes.',
+  legacy_record_malformed: 'A legacy Bluezone F0 record that does not have the expected shape.',
+  certificate_malformed: 'A verification certificate that is not a well-formed JWT with the expected claims.',
+  certificate_unsupported_algorithm: 'A certificate not signed with ES256.',
+  certificate_unknown_key: 'A certificate signed with a key the key server does not trust (now).',
+  certificate_invalid_signature: 'A certificate whose signature does not verify.',
+  certificate_wrong_issuer: 'A certificate from an issuer the key server does not trust.',
+  certificate_wrong_audience: 'A certificate meant for another key server.',
+  certificate_expired: 'A certificate past its expiry.',
+  certificate_not_yet_valid: 'A certificate issued in the future (clock skew beyond tolerance).',
+  certificate_hmac_mismatch: "The uploaded keys and hmacKey do not match the certificate's HMAC.",
+  export_zip_invalid: 'A key file that is not a readable ZIP.',
+  export_file_missing: 'A key file without export.bin or export.sig.',
+  export_header_invalid: 'export.bin without the "EK Export v1" header.',
+  export_protobuf_invalid: 'export.bin or export.sig whose protobuf is truncated or invalid.',
+  export_key_invalid: 'A key whose fields are out of range (length, interval, period, risk, onset).',
+  export_too_many_keys: 'More keys than one key file may hold.',
+  export_signature_missing: 'A key file without a signature for the expected key.',
+  export_signature_algorithm_unsupported:
+    'A key file signature with an algorithm other than ECDSA P-256/SHA-256.',
+  export_signature_invalid: 'A key file signature that does not verify.',
+  export_signing_key_invalid: 'A signing or verification key that is not an ECDSA P-256 key.',
+  risk_config_invalid: 'A risk scoring configuration with a missing or out-of-range field.',
+  risk_window_invalid: 'An exposure window with a missing or out-of-range field.',
+  matching_invalid_key: 'A published key that cannot be matched (wrong length or interval fields).',
+  matching_invalid_sighting: 'A sighting with a wrong RPI/AEM length, time or RSSI.',
+} as const satisfies Record<string, string>;
+
+/** A stable error code of the protocol package. */
+export type ProtocolErrorCode = keyof typeof PROTOCOL_ERROR_CODES;
 
 /** A protocol failure with a stable code. */
 export class ProtocolError extends Error {

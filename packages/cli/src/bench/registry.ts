@@ -4,6 +4,7 @@
  * @module
  */
 import { exportBenchmark } from './export.js';
+import { matchingBenchmark } from './matching.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: readonly Benchmark[] = [exportBenchmark];
+export const benchmarks: readonly Benchmark[] = [matchingBenchmark, exportBenchmark];
