@@ -13,6 +13,7 @@ export * from './en/keys.js';
 export * from './en/metadata.js';
 export * from './errors.js';
 export * from './export/index.js';
+export * from './exposure-check.js';
 export * from './legacy/ids.js';
 export * from './legacy/match.js';
 export * from './legacy/trace.js';
