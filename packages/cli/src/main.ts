@@ -12,7 +12,7 @@ import { registerKeysCommands } from './commands/keys.js';
 import { registerLegacyCommands } from './commands/legacy.js';
 import { registerRiskCommands } from './commands/risk.js';
 import { registerServerCommands } from './commands/server.js';
-import { ExitCode, isUserError } from './errors.js';
+import { ExitCode, isUserError, UsageError } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 
 /** Version printed by `bluezone --version`. */
@@ -71,7 +71,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     }
     if (isUserError(error)) {
       io.stderr(`bluezone: ${error.message}\n`);
-      return ExitCode.usage;
+      return error instanceof UsageError ? error.exitCode : ExitCode.usage;
     }
     io.stderr(
       `bluezone: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -1,5 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -27,5 +29,37 @@ describe('the bluezone executable', () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('bluezone: --tek must be hex (0-9, a-f), found "n" at position 1\n');
+  });
+});
+
+describe('bluezone serve as a process', () => {
+  it('starts on SQLite, answers, and shuts down gracefully on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bluezone-serve-'));
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--db', join(dir, 'bz.db')], {
+      env: { ...process.env, BLUEZONE_DATA_DIR: dir, BLUEZONE_LOG_LEVEL: 'warn', BLUEZONE_JOBS: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let err = '';
+        const timer = setTimeout(() => reject(new Error(`no listening line: ${err}`)), 15_000);
+        child.stderr.on('data', (chunk: Buffer) => {
+          err += chunk.toString();
+          const m = /listening on (http:\/\/[^ ]+)/.exec(err);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+      });
+      const health = await fetch(`${url}/healthz`);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(existsSync(join(dir, 'secret.key'))).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });

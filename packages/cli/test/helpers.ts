@@ -13,8 +13,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `bluezone <argv…>` in-process. `now` fixes the clock. */
-export async function runCli(argv: readonly string[], options: { now?: Date } = {}): Promise<CliResult> {
+/** Runs `bluezone <argv…>` in-process. `now` fixes the clock; `env` replaces the environment. */
+export async function runCli(
+  argv: readonly string[],
+  options: { now?: Date; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const io = {
@@ -27,6 +30,7 @@ export async function runCli(argv: readonly string[], options: { now?: Date } = 
     },
     now: () => options.now ?? new Date(),
     interactive: false,
+    ...(options.env ? { env: options.env } : {}),
   };
   const code = await run(argv, io);
   return { code, stdout, stderr };

@@ -45,4 +45,12 @@ describe('bluezone migrate and apikeys', () => {
     expect(port.code).toBe(2);
     expect(port.stderr).toMatch(/--port must be a whole number from 0 to 65535/);
   });
+
+  it('exits 78 (EX_CONFIG) with one line when an environment variable is bad', async () => {
+    const r = await runCli(['serve'], { env: { BLUEZONE_LOG_LEVEL: 'loud' } });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toBe(
+      'bluezone: BLUEZONE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"\n',
+    );
+  });
 });

@@ -20,7 +20,7 @@ import {
   startServer,
 } from '@bluezone/server';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { intOption } from '../options.js';
 
@@ -41,7 +41,7 @@ export function configFrom(io: CliIo, options: DbOption & { port?: string; host?
   try {
     return loadConfig(env);
   } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
+    if (error instanceof ConfigError) throw new UsageError(error.message, ExitCode.config);
     throw error;
   }
 }
