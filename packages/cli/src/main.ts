@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBenchCommands } from './commands/bench.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerExportCommands } from './commands/export.js';
+import { registerExportsCommands } from './commands/exports.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerLegacyCommands } from './commands/legacy.js';
 import { registerRiskCommands } from './commands/risk.js';
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo): Command {
   registerExportCommands(program, io);
   registerRiskCommands(program, io);
   registerServerCommands(program, io);
+  registerExportsCommands(program, io);
   registerBenchCommands(program, io);
   registerDemoCommand(program, io);
   // Subcommands inherit output and exit handling.

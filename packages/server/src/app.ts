@@ -24,6 +24,7 @@ import { deviceRoutes } from './features/device/device.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { installRoutes } from './features/installs/installs.routes.js';
 import { phoneRoutes } from './features/phones/phones.routes.js';
+import { publishRoutes } from './features/publish/publish.routes.js';
 import { newId } from './ids.js';
 
 /** The Fastify instance type with TypeBox schemas. */
@@ -45,6 +46,7 @@ const FEATURES: readonly RouteModule[] = [
   deviceRoutes,
   phoneRoutes,
   caseRoutes,
+  publishRoutes,
 ];
 
 function statusToCode(status: number): ApiErrorCode {

@@ -67,6 +67,43 @@ export const API_ERRORS = {
     status: 400,
     message: 'Too many wrong codes; this code no longer works, request a new one.',
   },
+  // Publish API (/v1/publish): Google's exposure-notifications-server `code` values and statuses.
+  bad_request: {
+    status: 400,
+    message:
+      'The upload is malformed or no key is acceptable; see the message for the key and rule at fault.',
+  },
+  unknown_health_authority_id: {
+    status: 401,
+    message:
+      'healthAuthorityID is not this server’s health authority; send the ID the app was configured with.',
+  },
+  health_authority_verification_certificate_invalid: {
+    status: 401,
+    message:
+      'The certificate is invalid, expired or not for exactly these keys and hmacKey; verify a new code.',
+  },
+  missing_revision_token: {
+    status: 400,
+    message: 'These keys were published before; send the revisionToken of that upload to revise them.',
+  },
+  invalid_revision_token: {
+    status: 400,
+    message:
+      'The revisionToken is not one this server issued for these keys; send the latest token unchanged.',
+  },
+  key_already_revised: {
+    status: 400,
+    message: 'A key was already revised once and cannot be revised again.',
+  },
+  invalid_report_type_transition: {
+    status: 400,
+    message: 'A published key may only be revised from likely (clinical diagnosis) to confirmed.',
+  },
+  internal_error: {
+    status: 500,
+    message: 'Internal error. It has been logged; please try the upload again later.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** A stable API error code. */

@@ -10,6 +10,7 @@ export type { AppContext, AppDeps } from './context.js';
 export { seedDemoData } from './demo.js';
 export { API_ERRORS, ApiError, type ApiErrorCode } from './errors.js';
 export { createApiKey } from './features/api-keys.js';
+export { type ExportsNowOutcome, runExportsNow } from './features/exports/exports.batcher.js';
 export { closeOnSignals, type RunningServer, startServer } from './main.js';
 export { loadAdminUnits } from './reference/admin-units.js';
 export { deriveSecrets, loadMasterKey } from './secrets.js';

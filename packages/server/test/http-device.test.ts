@@ -77,6 +77,19 @@ for (const engine of ENGINES) {
       expect(again.statusCode).toBe(304);
     });
 
+    it('names key-file keys exactly as /v1/exports/keys and the files do', async () => {
+      const { jws } = (await app.inject('/v1/config')).json<{ jws: string }>();
+      const config = JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()) as {
+        keyFiles: { publicKeys: { id: string; version: string; publicKey: string }[] };
+      };
+      const published = (await app.inject('/v1/exports/keys')).json<{
+        keys: { id: string; version: string; publicKey: string }[];
+      }>();
+      expect(config.keyFiles.publicKeys.map((k) => [k.id, k.version, k.publicKey]).sort()).toEqual(
+        published.keys.map((k) => [k.id, k.version, k.publicKey]).sort(),
+      );
+    });
+
     it('changes the config version when a signing key rotates', async () => {
       const before = (await app.inject('/v1/config')).json<{ version: string }>().version;
       clock.advance(1);

@@ -3,11 +3,12 @@
  *
  * @module
  */
+import { exportBatchJob } from '../features/exports/exports.batcher.js';
 import { keyRotationJob } from './key-rotation.js';
 import { retentionJob } from './retention.js';
 import type { Job } from './scheduler.js';
 
 /** The jobs of a server process. */
 export function serverJobs(): Job[] {
-  return [retentionJob(), keyRotationJob()];
+  return [retentionJob(), keyRotationJob(), exportBatchJob()];
 }

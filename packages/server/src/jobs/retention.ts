@@ -6,7 +6,9 @@
  */
 import type { AppContext } from '../context.js';
 import { verificationRetentionTask } from '../features/cases/cases.retention.js';
+import { exportFileRetentionTask } from '../features/exports/exports.retention.js';
 import { PHONE_RETENTION_TASKS } from '../features/phones/phones.retention.js';
+import { exposureRetentionTask } from '../features/publish/publish.retention.js';
 import type { Job, JobResult } from './scheduler.js';
 
 /** One feature's purge: deletes rows expired at `now` and returns the count. */
@@ -16,7 +18,12 @@ export interface RetentionTask {
 }
 
 /** Every retention task, in order. Features add theirs here. */
-export const RETENTION_TASKS: readonly RetentionTask[] = [verificationRetentionTask, ...PHONE_RETENTION_TASKS];
+export const RETENTION_TASKS: readonly RetentionTask[] = [
+  verificationRetentionTask,
+  ...PHONE_RETENTION_TASKS,
+  exposureRetentionTask,
+  exportFileRetentionTask,
+];
 
 /** The retention job over `tasks` (default: all), every `intervalMs`. */
 export function retentionJob(

@@ -10,6 +10,7 @@
  * @module
  */
 import type { CaseTables } from './cases.table.js';
+import type { ExposureTables } from './exposures.table.js';
 import type { FoundationTables } from './foundation.table.js';
 import type { InboxTables } from './inbox.table.js';
 import type { JobTables } from './jobs.table.js';
@@ -23,4 +24,5 @@ export interface Database
     SigningKeyTables,
     JobTables,
     InboxTables,
-    PhoneTables {}
+    PhoneTables,
+    ExposureTables {}

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { RISK_PRESETS, type RiskConfig } from '@bluezone/protocol';
 import { CompactSign } from 'jose';
 import type { AppContext } from '../../context.js';
+import { exportFileKeyId } from '../exports/exports.batcher.js';
 import { activeSigningKey, publishedSigningKeys } from '../signing-keys/signing-keys.js';
 
 /** Signature algorithm OID of key files (ECDSA with SHA-256). */
@@ -56,7 +57,8 @@ export async function buildDeviceConfig(ctx: AppContext): Promise<DeviceConfig> 
     keyFiles: {
       indexPath: '/v1/exports/index.txt',
       publicKeys: exportKeys.map((k) => ({
-        id: k.id,
+        // The ID as key files carry it (verification_key_id), so phones can match file to key.
+        id: exportFileKeyId(k.id),
         version: k.version,
         publicKey: Buffer.from(k.publicKeySpki).toString('base64'),
         algorithm: EXPORT_SIGNATURE_ALGORITHM,
