@@ -3,8 +3,9 @@
  *
  * @module
  */
+import { apiBenchmark } from './api.js';
 import { exportBenchmark } from './export.js';
 import { matchingBenchmark } from './matching.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: readonly Benchmark[] = [matchingBenchmark, exportBenchmark];
+export const benchmarks: readonly Benchmark[] = [matchingBenchmark, exportBenchmark, apiBenchmark];

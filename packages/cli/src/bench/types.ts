@@ -24,7 +24,11 @@ export interface BenchmarkReport {
   readonly figures: readonly Measurement[];
   /** The baseline measured in the same run. */
   readonly baseline: Measurement;
-  /** Our cost divided by the baseline cost (time ratio; 1.0 = as fast as the floor). */
+  /**
+   * Our figure relative to the baseline. For cost benchmarks (matching, export) it is our time ÷
+   * the floor's time (lower is better, 1.0 = as fast as the floor); for throughput benchmarks
+   * (API) it is our throughput ÷ the bare endpoint's (higher is better). `goal` states which.
+   */
   readonly ratio: number;
   /** The goal from SYSTEM.md §8, in words. */
   readonly goal: string;
