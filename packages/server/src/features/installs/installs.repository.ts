@@ -29,7 +29,10 @@ export async function findInstall(db: Kysely<Database>, id: string): Promise<Ins
 
 /**
  * Records that the install was active on `day` (YYYY-MM-DD) at `at`. Idempotent per day: returns
- * true only the first time for that day.
+ * true only the first time for that day, and only then updates `last_active_at` (activity is
+ * counted in days, so later heartbeats of the same day need no second write). The day row is the
+ * record of activity; `last_active_at` is a convenience copy, at worst a day stale after a crash
+ * between the two statements.
  */
 export async function markInstallActive(
   db: Kysely<Database>,
@@ -42,6 +45,8 @@ export async function markInstallActive(
     .values({ install_id: installId, day })
     .onConflict((oc) => oc.columns(['install_id', 'day']).doNothing())
     .executeTakeFirst();
-  await db.updateTable('installs').set({ last_active_at: at }).where('id', '=', installId).execute();
-  return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+  const first = Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+  if (first)
+    await db.updateTable('installs').set({ last_active_at: at }).where('id', '=', installId).execute();
+  return first;
 }
