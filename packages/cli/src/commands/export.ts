@@ -25,6 +25,7 @@ import {
   exportParseFile,
   exportVerifyFile,
   exportWriteBatch,
+  type MutableExposureKey,
   ProtocolError,
   ReportType,
 } from '@bluezone/protocol';
@@ -134,14 +135,7 @@ function parseKey(value: unknown, where: string): ExposureKey {
   }
   const start = optionalInteger(record, 'rollingStartIntervalNumber', where);
   if (start === undefined) throw new UsageError(`${where}.rollingStartIntervalNumber is missing`);
-  const key: {
-    keyData: Uint8Array;
-    rollingStartIntervalNumber: number;
-    rollingPeriod: number;
-    transmissionRiskLevel?: number;
-    reportType?: ReportType;
-    daysSinceOnsetOfSymptoms?: number;
-  } = {
+  const key: MutableExposureKey = {
     keyData: decodeKeyData(record['keyData'], where),
     rollingStartIntervalNumber: start,
     rollingPeriod: optionalInteger(record, 'rollingPeriod', where) ?? 144,

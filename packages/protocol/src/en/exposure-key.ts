@@ -29,6 +29,9 @@ export interface ExposureKey extends TemporaryExposureKey {
   readonly daysSinceOnsetOfSymptoms?: number;
 }
 
+/** An {@link ExposureKey} under construction (decoders fill in the optional fields one by one). */
+export type MutableExposureKey = { -readonly [K in keyof ExposureKey]: ExposureKey[K] };
+
 /** Contact level of the key's owner: F0 for a confirmed case, F1 for a recursive (contact) key. */
 export type SourceLevel = 'F0' | 'F1';
 

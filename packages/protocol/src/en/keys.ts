@@ -22,9 +22,12 @@ export const KEY_LENGTH = 16;
 /** Length of a Rolling Proximity Identifier in bytes. */
 export const RPI_LENGTH = 16;
 
-const INFO_RPIK = ascii('EN-RPIK');
-const INFO_AEMK = ascii('EN-AEMK');
-const RPI_PREFIX = ascii('EN-RPI');
+/** HKDF info of the RPIK: ASCII "EN-RPIK". */
+export const EN_RPIK_INFO: Uint8Array = ascii('EN-RPIK');
+/** HKDF info of the AEMK: ASCII "EN-AEMK". */
+export const EN_AEMK_INFO: Uint8Array = ascii('EN-AEMK');
+/** First 6 bytes of every RPI padded data block: ASCII "EN-RPI". */
+export const EN_RPI_PREFIX: Uint8Array = ascii('EN-RPI');
 
 /** A Temporary Exposure Key with its validity window. */
 export interface TemporaryExposureKey {
@@ -65,7 +68,7 @@ export function deriveRollingProximityIdentifierKey(
   crypto: CryptoPrimitives = nobleCrypto,
 ): Uint8Array {
   assertKey(tek, 'TEK');
-  return crypto.hkdfSha256(tek, undefined, INFO_RPIK, KEY_LENGTH);
+  return crypto.hkdfSha256(tek, undefined, EN_RPIK_INFO, KEY_LENGTH);
 }
 
 /** AEMK = HKDF-SHA256(TEK, no salt, "EN-AEMK", 16). */
@@ -74,7 +77,7 @@ export function deriveAssociatedEncryptedMetadataKey(
   crypto: CryptoPrimitives = nobleCrypto,
 ): Uint8Array {
   assertKey(tek, 'TEK');
-  return crypto.hkdfSha256(tek, undefined, INFO_AEMK, KEY_LENGTH);
+  return crypto.hkdfSha256(tek, undefined, EN_AEMK_INFO, KEY_LENGTH);
 }
 
 /**
@@ -97,7 +100,7 @@ export function rpiPaddedData(firstInterval: number, count = 1): Uint8Array {
   }
   const blocks = new Uint8Array(count * RPI_LENGTH);
   for (let i = 0; i < count; i++) {
-    blocks.set(RPI_PREFIX, i * RPI_LENGTH);
+    blocks.set(EN_RPI_PREFIX, i * RPI_LENGTH);
     writeUint32LE(blocks, i * RPI_LENGTH + 12, firstInterval + i);
   }
   return blocks;

@@ -12,7 +12,7 @@
  */
 import { create, fromBinary, isFieldSet, toBinary } from '@bufbuild/protobuf';
 import { bytesEqual } from '../bytes.js';
-import type { ExposureKey, ReportType } from '../en/exposure-key.js';
+import type { ExposureKey, MutableExposureKey, ReportType } from '../en/exposure-key.js';
 import { err, ok, ProtocolError, type Result } from '../errors.js';
 import {
   EXPORT_HEADER,
@@ -119,14 +119,7 @@ function readKey(message: TemporaryExposureKey, what: string): Result<ExposureKe
   if (!isFieldSet(message, TemporaryExposureKeySchema.field.rollingStartIntervalNumber)) {
     return err(new ProtocolError('export_key_invalid', `${what}: rolling_start_interval_number is missing`));
   }
-  const key: {
-    keyData: Uint8Array;
-    rollingStartIntervalNumber: number;
-    rollingPeriod: number;
-    transmissionRiskLevel?: number;
-    reportType?: ReportType;
-    daysSinceOnsetOfSymptoms?: number;
-  } = {
+  const key: MutableExposureKey = {
     keyData: message.keyData,
     rollingStartIntervalNumber: message.rollingStartIntervalNumber,
     // An absent rolling_period means 144 (the field's default).

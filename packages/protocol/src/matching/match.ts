@@ -20,7 +20,6 @@
  *
  * @module
  */
-import { ascii } from '../bytes.js';
 import { type CryptoPrimitives, deriveHkdfSha256Batch, nobleCrypto } from '../crypto.js';
 import {
   type ExposureKey,
@@ -29,7 +28,7 @@ import {
   sourceLevelOfReportType,
 } from '../en/exposure-key.js';
 import { EN_INTERVAL_SECONDS, MAX_INTERVAL_NUMBER, TEK_ROLLING_PERIOD } from '../en/interval.js';
-import { KEY_LENGTH, RPI_LENGTH } from '../en/keys.js';
+import { EN_AEMK_INFO, EN_RPI_PREFIX, EN_RPIK_INFO, KEY_LENGTH, RPI_LENGTH } from '../en/keys.js';
 import { METADATA_LENGTH } from '../en/metadata.js';
 import { ProtocolError } from '../errors.js';
 import { type CalibrationConfidence, type ExposureWindow, Infectiousness } from '../risk/exposure-window.js';
@@ -44,10 +43,6 @@ import { type MatchingMatchedSighting, matchingWindowsOfSightings } from './wind
 
 /** Keys whose RPIKs are derived in one batched HKDF call. */
 export const MATCHING_BATCH_KEYS = 512;
-
-const INFO_RPIK = ascii('EN-RPIK');
-const INFO_AEMK = ascii('EN-AEMK');
-const RPI_PREFIX = ascii('EN-RPI');
 
 /** A published key that matched, with everything the warning and the consented report need. */
 export interface MatchingKeyMatch {
@@ -253,7 +248,7 @@ class Matcher implements SightingMatcher {
       teks.subarray(0, (to - from) * KEY_LENGTH),
       KEY_LENGTH,
       undefined,
-      INFO_RPIK,
+      EN_RPIK_INFO,
       KEY_LENGTH,
     );
     const crypto = this.#crypto;
@@ -303,7 +298,7 @@ class Matcher implements SightingMatcher {
     for (let b = 0; b < TEK_ROLLING_PERIOD; b++) {
       const v = (start + b) >>> 0;
       const o = b * RPI_LENGTH;
-      padded.set(RPI_PREFIX, o);
+      padded.set(EN_RPI_PREFIX, o);
       padded[o + 12] = v & 0xff;
       padded[o + 13] = (v >>> 8) & 0xff;
       padded[o + 14] = (v >>> 16) & 0xff;
@@ -342,7 +337,7 @@ class Matcher implements SightingMatcher {
     const order: number[] = [];
     for (let h = 0; h < hits.length; h += 2) order.push(h);
     order.sort((a, b) => log.times[hits[a]!]! - log.times[hits[b]!]! || hits[a]! - hits[b]!);
-    const aemk = this.#crypto.hkdfSha256(key.keyData, undefined, INFO_AEMK, KEY_LENGTH);
+    const aemk = this.#crypto.hkdfSha256(key.keyData, undefined, EN_AEMK_INFO, KEY_LENGTH);
     const sightings: MatchingMatchedSighting[] = [];
     let rejected = 0;
     for (const h of order) {
