@@ -19,13 +19,13 @@
 import { spawnSync } from 'node:child_process';
 import { nodeCrypto } from '@bluezone/crypto-node';
 import {
-  ascii,
   buildSightingIndex,
   type CryptoPrimitives,
   createSightingMatcher,
   deriveAssociatedEncryptedMetadataKey,
   deriveHkdfSha256Batch,
   deriveRollingProximityIdentifierKey,
+  EN_RPIK_INFO,
   type ExposureKey,
   encodeMetadata,
   encryptAssociatedMetadata,
@@ -48,7 +48,7 @@ const LOG_DAYS = 14;
 const SCANS_PER_DAY = 288;
 const PHONES_PER_SCAN = 7;
 /** 2020-08-26T00:00Z, the log's first day. */
-const FIRST_DAY = 18_500;
+export const FIRST_DAY = 18_500;
 const PLANTED_KEYS = 5;
 const GOAL_KEYS_PER_SECOND = 200_000;
 const GOAL_RATIO = 1.5;
@@ -74,14 +74,14 @@ function fillRandom(next: () => number, bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
-interface Planted {
+export interface Planted {
   readonly keyIndex: number;
   readonly txPowerDbm: number;
   /** Sightings planted within the tolerance. */
   readonly inside: number;
 }
 
-interface Workload {
+export interface Workload {
   readonly count: number;
   readonly log: SightingLog;
   readonly planted: readonly Planted[];
@@ -92,7 +92,7 @@ interface Workload {
  * object and one 16-byte array per key, the days of the 14-day log interleaved. Key `i` is the
  * same whatever the batch (its bytes come from a generator seeded with `i`).
  */
-function makeKeys(from: number, to: number): { keys: ExposureKey[]; teks: Uint8Array } {
+export function makeKeys(from: number, to: number): { keys: ExposureKey[]; teks: Uint8Array } {
   const teks = new Uint8Array((to - from) * 16);
   const keys: ExposureKey[] = new Array(to - from);
   for (let i = from; i < to; i++) {
@@ -116,7 +116,7 @@ function makeKeys(from: number, to: number): { keys: ExposureKey[]; teks: Uint8A
  * (each RPI about twice), plus 3 sightings of each planted key within the tolerance and 1 just
  * outside it.
  */
-function makeWorkload(count: number): Workload {
+export function makeWorkload(count: number): Workload {
   const next = generator(0x5eed);
   const builder = new SightingLogBuilder(LOG_DAYS * SCANS_PER_DAY * PHONES_PER_SCAN + 4 * PLANTED_KEYS);
   const rpi = new Uint8Array(16);
@@ -162,7 +162,7 @@ function makeWorkload(count: number): Workload {
 }
 
 /** Checks that the run found exactly the planted matches. */
-function verify(result: MatchingResult, planted: readonly Planted[]): MatchingResult {
+export function verifyPlanted(result: MatchingResult, planted: readonly Planted[]): MatchingResult {
   const problem = (what: string) => new Error(`matching benchmark: ${what}`);
   const found = result.matches.map((m) => m.keyIndex);
   const wanted = planted.map((p) => p.keyIndex);
@@ -181,8 +181,6 @@ function verify(result: MatchingResult, planted: readonly Planted[]): MatchingRe
   return result;
 }
 
-const INFO_RPIK = ascii('EN-RPIK');
-
 /** The floor: RPIK derivation (batched, as the matcher does) and one AES-ECB call per key. */
 function rawCrypto(
   keys: readonly ExposureKey[],
@@ -198,7 +196,7 @@ function rawCrypto(
       teks.subarray(from * 16, to * 16),
       16,
       undefined,
-      INFO_RPIK,
+      EN_RPIK_INFO,
       16,
     );
     for (let j = from; j < to; j++) {
@@ -249,7 +247,7 @@ export function matchingMemoryChild(count: number): void {
   for (let from = 0; from < count; from += MEMORY_BATCH_KEYS) {
     matcher.addKeys(makeKeys(from, Math.min(count, from + MEMORY_BATCH_KEYS)).keys);
   }
-  verify(matcher.result(), workload.planted);
+  verifyPlanted(matcher.result(), workload.planted);
   const { heapUsed, external } = process.memoryUsage();
   process.stdout.write(
     `${JSON.stringify({ peakMb: peakRssMb(), baselineMb, liveMb: (heapUsed + external) / 1024 / 1024 })}\n`,
@@ -302,7 +300,7 @@ async function run(options: BenchmarkOptions): Promise<BenchmarkReport> {
   const floor: Timing<unknown>[] = [];
   const indexing: number[] = [];
   const oursRun = (record: boolean) => {
-    const t = timed(() => verify(matchAll(workload.log, keys, nodeCrypto), workload.planted));
+    const t = timed(() => verifyPlanted(matchAll(workload.log, keys, nodeCrypto), workload.planted));
     if (record) ours.push(t);
     step();
   };
@@ -348,7 +346,7 @@ async function run(options: BenchmarkOptions): Promise<BenchmarkReport> {
     // What the batched HKDF buys: the same matching with one hkdfSync call per key.
     const { hkdfSha256Batch: _batched, ...perCall } = nodeCrypto;
     const unbatched: CryptoPrimitives = { ...perCall, name: 'node-per-call' };
-    const perCallRun = timed(() => verify(matchAll(workload.log, keys, unbatched), workload.planted));
+    const perCallRun = timed(() => verifyPlanted(matchAll(workload.log, keys, unbatched), workload.planted));
     step();
     // The pure TypeScript adapter (what a phone runs without a native crypto module), on a sample.
     const sample = keys.slice(0, Math.min(count, 20_000));

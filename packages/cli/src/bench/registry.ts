@@ -5,7 +5,13 @@
  */
 import { apiBenchmark } from './api.js';
 import { exportBenchmark } from './export.js';
+import { exposureCheckBenchmark } from './exposure-check.js';
 import { matchingBenchmark } from './matching.js';
 import type { Benchmark } from './types.js';
 
-export const benchmarks: readonly Benchmark[] = [matchingBenchmark, exportBenchmark, apiBenchmark];
+export const benchmarks: readonly Benchmark[] = [
+  matchingBenchmark,
+  exposureCheckBenchmark,
+  exportBenchmark,
+  apiBenchmark,
+];
