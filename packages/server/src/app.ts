@@ -20,6 +20,7 @@ import type { Config } from './config.js';
 import { type AppContext, type AppDeps, createContext } from './context.js';
 import { API_ERRORS, ApiError, type ApiErrorCode, errorBody } from './errors.js';
 import { caseRoutes } from './features/cases/cases.routes.js';
+import { contactRoutes } from './features/contacts/contacts.routes.js';
 import { deviceRoutes } from './features/device/device.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { installRoutes } from './features/installs/installs.routes.js';
@@ -47,6 +48,7 @@ const FEATURES: readonly RouteModule[] = [
   phoneRoutes,
   caseRoutes,
   publishRoutes,
+  contactRoutes,
 ];
 
 function statusToCode(status: number): ApiErrorCode {

@@ -36,6 +36,8 @@ export interface Config {
   readonly healthAuthorityId: string;
   readonly region: string;
   readonly keyRetentionDays: number;
+  /** Days after a case closes that its contact list's personal data and legacy matches are kept. */
+  readonly contactRetentionDays: number;
   readonly exportPeriodSeconds: number;
   readonly exportMinKeys: number;
   readonly exportMaxKeys: number;
@@ -207,6 +209,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     description: 'Days published keys are kept before the retention job deletes them.',
   },
   {
+    name: 'BLUEZONE_CONTACT_RETENTION_DAYS',
+    default: '30',
+    range: '1–365',
+    description:
+      'Days after a case is closed before the retention job deletes its contact list’s personal data (phone link, exposure days and risk) and its legacy matches.',
+  },
+  {
     name: 'BLUEZONE_EXPORT_PERIOD_SECONDS',
     default: '3600',
     range: '60–86400',
@@ -322,6 +331,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     ),
     region: text(env, 'BLUEZONE_REGION', 'VN', /^[A-Za-z0-9-]{1,16}$/, 'letters, digits or dash (1-16)'),
     keyRetentionDays: integer(env, 'BLUEZONE_KEY_RETENTION_DAYS', 14, 1, 30),
+    contactRetentionDays: integer(env, 'BLUEZONE_CONTACT_RETENTION_DAYS', 30, 1, 365),
     exportPeriodSeconds: integer(env, 'BLUEZONE_EXPORT_PERIOD_SECONDS', 3600, 60, 86_400),
     exportMinKeys,
     exportMaxKeys,

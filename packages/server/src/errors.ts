@@ -37,7 +37,7 @@ export const API_ERRORS = {
   code_not_found: { status: 400, message: 'There is no such code; check it with the health authority.' },
   invalid_test_type: {
     status: 400,
-    message: 'accept lists an unknown test type; use confirmed, likely, negative or user-report.',
+    message: 'accept lists an unknown test type; use confirmed, likely, negative, user-report or recursive.',
   },
   unsupported_test_type: {
     status: 412,
@@ -66,6 +66,21 @@ export const API_ERRORS = {
   otp_attempts_exceeded: {
     status: 400,
     message: 'Too many wrong codes; this code no longer works, request a new one.',
+  },
+  // Exposure reports and contact lists (/v1/exposure-reports, /admin/v1/contacts).
+  phone_not_verified: {
+    status: 403,
+    message:
+      'Exposure reports need a verified phone number; register one with POST /v1/phone/otp and /v1/phone/verify.',
+  },
+  recursive_case_exists: {
+    status: 409,
+    message:
+      'This contact already has a recursive case; issue new codes for that case with POST /admin/v1/cases/{id}/codes.',
+  },
+  contact_not_eligible: {
+    status: 409,
+    message: 'Only an F1 contact whose personal data is still kept can become a recursive case.',
   },
   // Publish API (/v1/publish): Google's exposure-notifications-server `code` values and statuses.
   bad_request: {

@@ -6,11 +6,19 @@
 export { type App, buildApp } from './app.js';
 export { API_KEY_ROLES, type ApiKeyRole } from './auth.js';
 export { CONFIG_EXIT_CODE, CONFIG_VARIABLES, type Config, ConfigError, loadConfig } from './config.js';
-export type { AppContext, AppDeps } from './context.js';
+export { type AppContext, type AppDeps, createContext } from './context.js';
 export { seedDemoData } from './demo.js';
 export { API_ERRORS, ApiError, type ApiErrorCode } from './errors.js';
 export { createApiKey } from './features/api-keys.js';
 export { type ExportsNowOutcome, runExportsNow } from './features/exports/exports.batcher.js';
+export {
+  importLegacyTrace,
+  LEGACY_IMPORT_LIMITS,
+  type LegacyImportResult,
+} from './features/legacy-import/legacy-import.service.js';
+export { publishedSigningKeys } from './features/signing-keys/signing-keys.js';
+export { retentionJob } from './jobs/retention.js';
+export { type Job, runJobOnce } from './jobs/scheduler.js';
 export { closeOnSignals, type RunningServer, startServer } from './main.js';
 export { loadAdminUnits } from './reference/admin-units.js';
 export { deriveSecrets, loadMasterKey } from './secrets.js';

@@ -1,5 +1,6 @@
 /**
- * `bluezone legacy …`: IDs and contact logs of the original Bluezone app.
+ * `bluezone legacy …`: IDs and contact logs of the original Bluezone app; `legacy import`
+ * records a log's sightings of a case in the server's database.
  *
  * @module
  */
@@ -14,10 +15,20 @@ import {
   parseLegacyTrace,
   toHex,
 } from '@bluezone/protocol';
+import {
+  ApiError,
+  describeStorage,
+  importLegacyTrace,
+  LEGACY_IMPORT_LIMITS,
+  type LegacyImportResult,
+  migrateToLatest,
+  openStorage,
+} from '@bluezone/server';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { type CliIo, readJson, readText } from '../io.js';
 import { hexOption, intOption } from '../options.js';
+import { configFrom } from './server.js';
 
 interface IdsOptions {
   baseId?: string;
@@ -32,6 +43,47 @@ interface MatchOptions {
   trace: string;
   tolerance?: string;
   json?: boolean;
+}
+
+interface ImportOptions {
+  case: string;
+  trace: string;
+  infoF: string;
+  tolerance?: string;
+  db?: string;
+  json?: boolean;
+}
+
+/** Runs the server's legacy import on the configured database; user errors become {@link UsageError}. */
+async function importIntoDatabase(io: CliIo, options: ImportOptions): Promise<LegacyImportResult> {
+  const tolerance =
+    intOption(options.tolerance, '--tolerance', 0, LEGACY_IMPORT_LIMITS.maxTolerance) ??
+    LEGACY_IMPORT_LIMITS.defaultTolerance;
+  const infoF = await readJson(io, options.infoF);
+  const trace = await readText(io, options.trace);
+  const config = configFrom(io, options);
+  const storage = await openStorage(config);
+  try {
+    await migrateToLatest(storage);
+    return await importLegacyTrace(storage, {
+      caseId: options.case,
+      trace,
+      infoF,
+      tolerance,
+      actor: 'cli',
+      now: io.now().getTime(),
+    });
+  } catch (error) {
+    if (error instanceof ApiError && error.status < 500) {
+      const message = error.message.startsWith('infoF: ')
+        ? `${options.infoF}: ${error.message.slice('infoF: '.length)}`
+        : `${describeStorage(config)}: ${error.message}`;
+      throw new UsageError(message);
+    }
+    throw error;
+  } finally {
+    await storage.close();
+  }
 }
 
 export function registerLegacyCommands(program: Command, io: CliIo): void {
@@ -103,5 +155,46 @@ export function registerLegacyCommands(program: Command, io: CliIo): void {
       }
       for (const m of trace.malformed)
         io.stderr(`bluezone: ${options.trace}:${m.line}: skipped: ${m.reason}\n`);
+    });
+
+  legacy
+    .command('import')
+    .description(
+      "Match a data_trace.txt log against a case's legacy F0 record and record the sightings for the case in the server's database",
+    )
+    .requiredOption('--case <id>', 'the caseId of the case the F0 record belongs to')
+    .requiredOption('--trace <file>', 'contact log exported by the app (data_trace.txt)')
+    .requiredOption(
+      '--info-f <file>',
+      'the case\'s F0 record, JSON {"data":[{"daily_key","time_start","max","time_end"}]}',
+    )
+    .option('--tolerance <n>', 'slots of clock skew tolerated either side (default 1)')
+    .option(
+      '--db <path>',
+      'SQLite database file (default: $BLUEZONE_DB or ./data/bluezone.db; without it, DATABASE_URL selects PostgreSQL)',
+    )
+    .option(
+      '--json',
+      'print {"caseId","importId","rows","matches":[…],"recorded","malformed":[…],"malformedLines"}',
+    )
+    .action(async (options: ImportOptions) => {
+      const result = await importIntoDatabase(io, options);
+      if (options.json) {
+        io.stdout(`${JSON.stringify(result)}\n`);
+        return;
+      }
+      io.stdout(
+        `${result.matches.length} of ${result.rows} sightings match case ${result.caseId} (${result.recorded} new, recorded as import ${result.importId})\n`,
+      );
+      for (const m of result.matches) {
+        io.stdout(`line ${m.line}\t${m.contactId}\t${new Date(m.timestamp).toISOString()}\tslot ${m.slot}\n`);
+      }
+      for (const m of result.malformed)
+        io.stderr(`bluezone: ${options.trace}:${m.line}: skipped: ${m.reason}\n`);
+      if (result.malformedLines > result.malformed.length) {
+        io.stderr(
+          `bluezone: ${options.trace}: ${result.malformedLines - result.malformed.length} more malformed lines skipped\n`,
+        );
+      }
     });
 }

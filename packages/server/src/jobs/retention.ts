@@ -6,6 +6,7 @@
  */
 import type { AppContext } from '../context.js';
 import { verificationRetentionTask } from '../features/cases/cases.retention.js';
+import { CONTACT_RETENTION_TASKS } from '../features/contacts/contacts.retention.js';
 import { exportFileRetentionTask } from '../features/exports/exports.retention.js';
 import { PHONE_RETENTION_TASKS } from '../features/phones/phones.retention.js';
 import { exposureRetentionTask } from '../features/publish/publish.retention.js';
@@ -23,6 +24,7 @@ export const RETENTION_TASKS: readonly RetentionTask[] = [
   ...PHONE_RETENTION_TASKS,
   exposureRetentionTask,
   exportFileRetentionTask,
+  ...CONTACT_RETENTION_TASKS,
 ];
 
 /** The retention job over `tasks` (default: all), every `intervalMs`. */

@@ -9,8 +9,9 @@
  *
  * @module
  */
-import type { CaseTables } from './cases.table.js';
-import type { ExposureTables } from './exposures.table.js';
+import type { CasesTable, CaseTables } from './cases.table.js';
+import type { CaseContactColumns, ContactTables, ExposureContactColumns } from './contacts.table.js';
+import type { ExposuresTable, ExposureTables } from './exposures.table.js';
 import type { FoundationTables } from './foundation.table.js';
 import type { InboxTables } from './inbox.table.js';
 import type { JobTables } from './jobs.table.js';
@@ -25,4 +26,10 @@ export interface Database
     JobTables,
     InboxTables,
     PhoneTables,
-    ExposureTables {}
+    ExposureTables,
+    ContactTables {
+  /** With the columns `0008-contacts` adds (closing, recursive-case links). */
+  cases: CasesTable & CaseContactColumns;
+  /** With the columns `0008-contacts` adds (key hash, publishing case). */
+  exposures: ExposuresTable & ExposureContactColumns;
+}

@@ -12,6 +12,7 @@ import { cases } from './migrations/0004-cases.js';
 import { jobs } from './migrations/0005-jobs.js';
 import { inbox } from './migrations/0006-inbox.js';
 import { exposures } from './migrations/0007-exposures.js';
+import { contacts } from './migrations/0008-contacts.js';
 import type { Dialect, Storage } from './storage.js';
 
 /** All migrations for a dialect, by name (applied in name order). */
@@ -24,6 +25,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0005-jobs': jobs(dialect),
     '0006-inbox': inbox(dialect),
     '0007-exposures': exposures(dialect),
+    '0008-contacts': contacts(dialect),
   };
 }
 

@@ -216,6 +216,19 @@ export async function addKeysPublished(
   return token.case_id;
 }
 
+/** The case whose token was exchanged for the certificate hashing to `certificateHash`, if any. */
+export async function findCaseIdByCertificateHash(
+  db: Kysely<Database>,
+  certificateHash: Uint8Array,
+): Promise<string | undefined> {
+  const token = await db
+    .selectFrom('verification_tokens')
+    .select('case_id')
+    .where('certificate_hash', '=', certificateHash)
+    .executeTakeFirst();
+  return token?.case_id;
+}
+
 /** Records one wrong code for the lock-out. */
 export async function insertVerificationFailure(
   db: Kysely<Database>,

@@ -99,7 +99,11 @@ export function checkCaseDates(
 
 const MAX_CODE_DRAWS = 8;
 
-async function issueCodes(
+/**
+ * Draws and stores new codes for case `caseId` in transaction `trx`, replacing its unclaimed
+ * ones. Run it inside {@link withCodeRetry}. Also used for recursive cases (features/contacts).
+ */
+export async function issueCodes(
   ctx: AppContext,
   trx: Kysely<Database>,
   caseId: string,
@@ -140,9 +144,11 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && /unique|duplicate key/i.test(error.message);
 }
 
-// Two concurrent issues may draw the same code (PostgreSQL): the unique index refuses the
-// second, which then draws again.
-async function withCodeRetry<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` (a transaction that issues codes) again when a concurrent issue drew the same code
+ * (PostgreSQL): the unique index refuses the second, which then draws again.
+ */
+export async function withCodeRetry<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

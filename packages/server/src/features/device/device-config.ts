@@ -45,6 +45,8 @@ export interface DeviceConfig {
 /** The content of the current configuration. */
 export async function buildDeviceConfig(ctx: AppContext): Promise<DeviceConfig> {
   const preset = ctx.config.riskPreset;
+  // Make sure the key that will sign the next key files exists, so phones can trust it already.
+  await activeSigningKey(ctx, 'export');
   const exportKeys = await publishedSigningKeys(ctx, 'export');
   const configKeys = await publishedSigningKeys(ctx, 'config');
   const content = {

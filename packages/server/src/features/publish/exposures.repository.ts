@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { newId } from '../../ids.js';
 import type { Database } from '../../storage/database.js';
@@ -34,7 +35,10 @@ export async function findExposuresByKey(
   return found;
 }
 
-/** A key to insert (the row without its ID and the fields set later). */
+/**
+ * A key to insert (the row without its ID and the fields set later), with the case whose
+ * certificate published it (null when the certificate's token is gone).
+ */
 export type NewExposure = Omit<
   ExposureRow,
   | 'id'
@@ -44,11 +48,16 @@ export type NewExposure = Omit<
   | 'revised_transmission_risk'
   | 'exported_batch_id'
   | 'revised_exported_batch_id'
->;
+> & { readonly case_id: string | null };
+
+/** SHA-256 of a key's 16 bytes: how exposure reports name the keys a phone matched. */
+export function exposureKeyHash(keyData: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(keyData).digest());
+}
 
 /**
- * Inserts keys; a key already stored (a concurrent upload of the same keys) is skipped. Returns
- * how many were inserted.
+ * Inserts keys, each with its {@link exposureKeyHash}; a key already stored (a concurrent upload
+ * of the same keys) is skipped. Returns how many were inserted.
  */
 export async function insertExposures(db: Kysely<Database>, rows: readonly NewExposure[]): Promise<number> {
   if (rows.length === 0) return 0;
@@ -58,6 +67,7 @@ export async function insertExposures(db: Kysely<Database>, rows: readonly NewEx
       rows.map((row) => ({
         ...row,
         id: newId('exp_'),
+        key_hash: exposureKeyHash(row.key_data),
         revised_report_type: null,
         revised_at: null,
         revised_days_since_onset: null,

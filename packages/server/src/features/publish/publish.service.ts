@@ -25,7 +25,8 @@
  *    `missing_revision_token` / `invalid_revision_token`), happens once (`key_already_revised`)
  *    and only from likely to confirmed (`invalid_report_type_transition`). The case the
  *    certificate was issued for gets `keysPublished` += the keys inserted, and an audit entry
- *    records the upload (no key data).
+ *    records the upload (no key data). Each new key stores its SHA-256 (`key_hash`) and that
+ *    case (`case_id`), so that exposure reports can name the keys they matched.
  *
  * @module
  */
@@ -46,6 +47,7 @@ import { newId } from '../../ids.js';
 import type { Database } from '../../storage/database.js';
 import {
   CERTIFICATE_AUDIENCE,
+  certificateCaseId,
   certificateTrustedKeys,
   recordKeysPublished,
 } from '../verification-api/certificates.js';
@@ -340,7 +342,12 @@ function planUpload(
   existing: ReadonlyMap<string, ExposureRow>,
   reportType: ReportType | undefined,
   token: { readonly keys: readonly RevisableKey[] | undefined; readonly presented: boolean },
-  fields: { readonly healthAuthority: string; readonly region: string; readonly now: number },
+  fields: {
+    readonly healthAuthority: string;
+    readonly region: string;
+    readonly now: number;
+    readonly caseId: string | null;
+  },
   days: (key: UploadedKey) => number | null,
 ): UploadPlan {
   const inserts: NewExposure[] = [];
@@ -362,6 +369,7 @@ function planUpload(
         health_authority: fields.healthAuthority,
         region: fields.region,
         created_at: fields.now,
+        case_id: fields.caseId,
       });
       continue;
     }
@@ -476,12 +484,19 @@ export async function publishKeys(ctx: AppContext, input: PublishInput): Promise
       trx,
       kept.map((k) => k.keyData),
     );
+    // Which case published each key: exposure reports link contacts to it.
+    const publishingCase = await certificateCaseId(trx, input.verificationPayload as string);
     const plan = planUpload(
       kept,
       existing,
       verified.keyReportType,
       { keys: tokenKeys, presented },
-      { healthAuthority: verified.healthAuthority, region: ctx.config.region, now },
+      {
+        healthAuthority: verified.healthAuthority,
+        region: ctx.config.region,
+        now,
+        caseId: publishingCase ?? null,
+      },
       days,
     );
     const inserted = await insertExposures(trx, plan.inserts);

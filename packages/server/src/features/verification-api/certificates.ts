@@ -19,7 +19,7 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../../context.js';
 import { hashSecret } from '../../ids.js';
 import type { Database } from '../../storage/database.js';
-import { addKeysPublished, type CaseRow } from '../cases/cases.repository.js';
+import { addKeysPublished, type CaseRow, findCaseIdByCertificateHash } from '../cases/cases.repository.js';
 import { calendarDateMs } from '../cases/cases.service.js';
 import { activeSigningKey, publishedSigningKeys } from '../signing-keys/signing-keys.js';
 
@@ -108,4 +108,15 @@ export async function recordKeysPublished(
   count: number,
 ): Promise<string | undefined> {
   return addKeysPublished(db, certificateHash(certificate), count);
+}
+
+/**
+ * For the publish endpoint: the case the certificate was issued for, or undefined when this
+ * server issued no such certificate (or its token was purged). Stored with each new key.
+ */
+export async function certificateCaseId(
+  db: Kysely<Database>,
+  certificate: string,
+): Promise<string | undefined> {
+  return findCaseIdByCertificateHash(db, certificateHash(certificate));
 }

@@ -41,26 +41,34 @@ import {
 /** How long a verification token can be exchanged for a certificate: 24 hours. */
 export const TOKEN_LIFETIME_MS = 24 * 3_600_000;
 
-/** Test types a client may list in `accept` (Google's, with `user-report`). */
-export const KNOWN_TEST_TYPES = ['confirmed', 'likely', 'negative', 'user-report'] as const;
+/** Test types a client accepts when it sends no `accept` (Google's, with `user-report`). */
+export const DEFAULT_ACCEPTED_TEST_TYPES = ['confirmed', 'likely', 'negative', 'user-report'] as const;
 
-// What accepting each test type means (Google's hierarchy).
+/**
+ * Test types a client may list in `accept`: Google's, and Bluezone's `recursive` (the code of a
+ * recursive case, made for an F1 contact), which only an app that lists it accepts.
+ */
+export const KNOWN_TEST_TYPES = [...DEFAULT_ACCEPTED_TEST_TYPES, 'recursive'] as const;
+
+// What accepting each test type means (Google's hierarchy; recursive stands alone).
 const IMPLIED_TEST_TYPES: ReadonlyMap<string, readonly string[]> = new Map([
   ['confirmed', ['confirmed']],
   ['likely', ['confirmed', 'likely']],
   ['negative', ['confirmed', 'likely', 'negative']],
   ['user-report', ['user-report']],
+  ['recursive', ['recursive']],
 ]);
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * The test types a client accepts, by Google's hierarchy: `likely` implies `confirmed`,
- * `negative` implies both; `user-report` stands alone; an absent or empty list accepts all.
- * Throws `invalid_test_type` for an unknown value.
+ * `negative` implies both; `user-report` stands alone; an absent or empty list accepts Google's
+ * four. `recursive` must be listed (an app that does not know it would mistake the case for
+ * an F0). Throws `invalid_test_type` for an unknown value.
  */
 export function acceptedTestTypes(accept: readonly string[] | null | undefined): ReadonlySet<string> {
-  if (!accept || accept.length === 0) return new Set(KNOWN_TEST_TYPES);
+  if (!accept || accept.length === 0) return new Set(DEFAULT_ACCEPTED_TEST_TYPES);
   const accepted = new Set<string>();
   for (const type of accept) {
     const implied = IMPLIED_TEST_TYPES.get(type);
@@ -97,7 +105,7 @@ export const VerifyCodeRequest = Type.Object(
 );
 
 export const VerifyCodeResponse = Type.Object({
-  testtype: Type.String({ description: 'confirmed or likely' }),
+  testtype: Type.String({ description: 'confirmed, likely or recursive' }),
   symptomDate: Type.Optional(Type.String({ description: 'YYYY-MM-DD; absent when not reported' })),
   testDate: Type.Optional(Type.String({ description: 'YYYY-MM-DD' })),
   token: Type.String({ description: 'single use, valid 24 h: send it to /api/certificate' }),
