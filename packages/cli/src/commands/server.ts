@@ -65,6 +65,17 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       io.stderr(
         `Bluezone server listening on ${server.url} (${describeStorage(config)}); API docs at ${server.url}/docs\n`,
       );
+      if (server.demoKeys) {
+        io.stderr(
+          [
+            'Demo data seeded. API keys for trying the API (shown once; stored only as hashes):',
+            `  admin  (X-API-Key, /admin/v1): ${server.demoKeys.admin}`,
+            `  device (X-API-Key, /api/verify, /api/certificate): ${server.demoKeys.device}`,
+            `Try: curl -s -X POST ${server.url}/admin/v1/cases -H 'x-api-key: ${server.demoKeys.admin}' -H 'content-type: application/json' -d '{"provinceCode":"01","testType":"confirmed","testDate":"${io.now().toISOString().slice(0, 10)}"}'`,
+            '',
+          ].join('\n'),
+        );
+      }
       await new Promise<void>((resolve) => closeOnSignals(server, resolve));
     });
 
