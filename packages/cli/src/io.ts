@@ -22,6 +22,8 @@ export interface CliIo {
   readonly interactive: boolean;
   /** Environment variables (configuration of the server commands). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads all of standard input as UTF-8 (`--password-stdin`); absent where there is none. */
+  readonly readStdin?: () => Promise<string>;
 }
 
 /** Reads a file as UTF-8 text through `io`. */
@@ -69,5 +71,10 @@ export function processIo(): CliIo {
     now: () => new Date(),
     interactive: Boolean(process.stderr.isTTY),
     env: process.env,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
+      return Buffer.concat(chunks).toString('utf8');
+    },
   };
 }

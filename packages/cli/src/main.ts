@@ -13,6 +13,7 @@ import { registerKeysCommands } from './commands/keys.js';
 import { registerLegacyCommands } from './commands/legacy.js';
 import { registerRiskCommands } from './commands/risk.js';
 import { registerServerCommands } from './commands/server.js';
+import { registerUsersCommands } from './commands/users.js';
 import { ExitCode, isUserError, UsageError } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo): Command {
   registerExportCommands(program, io);
   registerRiskCommands(program, io);
   registerServerCommands(program, io);
+  registerUsersCommands(program, io);
   registerExportsCommands(program, io);
   registerBenchCommands(program, io);
   registerDemoCommand(program, io);

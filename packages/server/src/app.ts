@@ -26,6 +26,7 @@ import { healthRoutes } from './features/health/health.routes.js';
 import { installRoutes } from './features/installs/installs.routes.js';
 import { phoneRoutes } from './features/phones/phones.routes.js';
 import { publishRoutes } from './features/publish/publish.routes.js';
+import { userRoutes } from './features/users/users.routes.js';
 import { newId } from './ids.js';
 
 /** The Fastify instance type with TypeBox schemas. */
@@ -49,6 +50,7 @@ const FEATURES: readonly RouteModule[] = [
   caseRoutes,
   publishRoutes,
   contactRoutes,
+  userRoutes,
 ];
 
 function statusToCode(status: number): ApiErrorCode {
@@ -94,7 +96,12 @@ export async function buildApp(
               req: (req) => ({ method: req.method, route: req.routeOptions?.url ?? 'unknown', id: req.id }),
               res: (res) => ({ statusCode: res.statusCode }),
             },
-            redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
+            redact: [
+              'req.headers.authorization',
+              'req.headers["x-api-key"]',
+              'req.headers.cookie',
+              'req.headers["x-csrf-token"]',
+            ],
           },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,

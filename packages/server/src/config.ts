@@ -48,6 +48,12 @@ export interface Config {
   readonly riskPreset: 'cwa' | 'bluezone-default' | 'bluezone-legacy';
   /** How precisely warnings show the time of an exposure. */
   readonly exposureTimeGranularity: 'none' | 'period' | 'hour';
+  /** Mark the portal's session cookie `Secure` (off only for plain-HTTP local use). */
+  readonly cookieSecure: boolean;
+  /** A session ends after this many minutes without a request. */
+  readonly sessionIdleMinutes: number;
+  /** A session ends this many hours after login, however active. */
+  readonly sessionMaxHours: number;
 }
 
 /** One documented environment variable. */
@@ -265,6 +271,25 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     range: 'true, false',
     description: 'Trust X-Forwarded-For for client addresses (per-IP rate limits) behind a load balancer.',
   },
+  {
+    name: 'BLUEZONE_COOKIE_SECURE',
+    default: 'true',
+    range: 'true, false',
+    description:
+      'Send the portal session cookie only over HTTPS (Secure). Set false only for plain-HTTP use on localhost.',
+  },
+  {
+    name: 'BLUEZONE_SESSION_IDLE_MINUTES',
+    default: '30',
+    range: '1–1440',
+    description: 'A portal session ends after this many minutes without a request.',
+  },
+  {
+    name: 'BLUEZONE_SESSION_MAX_HOURS',
+    default: '12',
+    range: '1–168',
+    description: 'A portal session ends this many hours after login, however active (log in again).',
+  },
 ];
 
 /** Parses and validates `env`; relative paths resolve against `cwd`. Throws {@link ConfigError}. */
@@ -348,6 +373,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       'period',
       'hour',
     ]),
+    cookieSecure: bool(env, 'BLUEZONE_COOKIE_SECURE', true),
+    sessionIdleMinutes: integer(env, 'BLUEZONE_SESSION_IDLE_MINUTES', 30, 1, 1440),
+    sessionMaxHours: integer(env, 'BLUEZONE_SESSION_MAX_HOURS', 12, 1, 168),
   };
   return Object.freeze(config);
 }

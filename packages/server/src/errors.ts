@@ -119,6 +119,27 @@ export const API_ERRORS = {
     status: 500,
     message: 'Internal error. It has been logged; please try the upload again later.',
   },
+  // Users and sessions (/admin/v1/session, /admin/v1/users).
+  login_failed: {
+    status: 401,
+    message: 'The username or password is wrong; check both and try again.',
+  },
+  account_locked: {
+    status: 429,
+    message: 'Too many failed logins; wait for Retry-After before trying again, or ask an admin.',
+  },
+  session_expired: {
+    status: 401,
+    message: 'The session has expired (idle too long or past its maximum age); log in again.',
+  },
+  csrf_invalid: {
+    status: 403,
+    message: 'Missing or wrong X-CSRF-Token; send the csrfToken of GET /admin/v1/session with every change.',
+  },
+  password_too_weak: {
+    status: 400,
+    message: 'The new password must be 12 to 256 characters and not contain the username.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** A stable API error code. */

@@ -4,7 +4,7 @@
  * @module
  */
 export { type App, buildApp } from './app.js';
-export { API_KEY_ROLES, type ApiKeyRole } from './auth.js';
+export { API_KEY_ROLES, type ApiKeyRole, USER_ROLES, type UserRole } from './auth.js';
 export { CONFIG_EXIT_CODE, CONFIG_VARIABLES, type Config, ConfigError, loadConfig } from './config.js';
 export { type AppContext, type AppDeps, createContext } from './context.js';
 export { seedDemoData } from './demo.js';
@@ -17,6 +17,7 @@ export {
   type LegacyImportResult,
 } from './features/legacy-import/legacy-import.service.js';
 export { publishedSigningKeys } from './features/signing-keys/signing-keys.js';
+export { createUser } from './features/users/users.service.js';
 export { retentionJob } from './jobs/retention.js';
 export { type Job, runJobOnce } from './jobs/scheduler.js';
 export { closeOnSignals, type RunningServer, startServer } from './main.js';

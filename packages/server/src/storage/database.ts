@@ -17,6 +17,7 @@ import type { InboxTables } from './inbox.table.js';
 import type { JobTables } from './jobs.table.js';
 import type { PhoneTables } from './phones.table.js';
 import type { SigningKeyTables } from './signing-keys.table.js';
+import type { UserTables } from './users.table.js';
 
 /** Every table. */
 export interface Database
@@ -27,7 +28,8 @@ export interface Database
     InboxTables,
     PhoneTables,
     ExposureTables,
-    ContactTables {
+    ContactTables,
+    UserTables {
   /** With the columns `0008-contacts` adds (closing, recursive-case links). */
   cases: CasesTable & CaseContactColumns;
   /** With the columns `0008-contacts` adds (key hash, publishing case). */

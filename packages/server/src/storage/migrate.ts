@@ -13,6 +13,7 @@ import { jobs } from './migrations/0005-jobs.js';
 import { inbox } from './migrations/0006-inbox.js';
 import { exposures } from './migrations/0007-exposures.js';
 import { contacts } from './migrations/0008-contacts.js';
+import { users } from './migrations/0009-users.js';
 import type { Dialect, Storage } from './storage.js';
 
 /** All migrations for a dialect, by name (applied in name order). */
@@ -26,6 +27,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0006-inbox': inbox(dialect),
     '0007-exposures': exposures(dialect),
     '0008-contacts': contacts(dialect),
+    '0009-users': users(dialect),
   };
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { type Kysely, sql } from 'kysely';
+import type { AdminScope } from '../../auth.js';
 import type {
   CasesTable,
   VerificationCodesTable,
@@ -35,13 +36,25 @@ export interface CaseListPosition {
   readonly id: string;
 }
 
-/** Cases newest first (ties by id, descending), optionally of one province, after `after`. */
+/** Cases newest first (ties by id, descending), optionally of one province and in a scope, after `after`. */
 export async function listCases(
   db: Kysely<Database>,
-  options: { provinceCode?: string | undefined; limit: number; after?: CaseListPosition | undefined },
+  options: {
+    provinceCode?: string | undefined;
+    limit: number;
+    after?: CaseListPosition | undefined;
+    /** Only cases in the caller's scope (auth.ts). */
+    scope?: AdminScope | undefined;
+  },
 ): Promise<CaseRow[]> {
   let query = db.selectFrom('cases').selectAll();
   if (options.provinceCode !== undefined) query = query.where('province_code', '=', options.provinceCode);
+  const scope = options.scope;
+  if (scope?.provinceCode !== undefined) {
+    query = query.where('province_code', '=', scope.provinceCode);
+    if (scope.districtCodes !== undefined)
+      query = query.where('district_code', 'in', [...scope.districtCodes, '']);
+  }
   const after = options.after;
   if (after !== undefined) {
     query = query.where((eb) =>

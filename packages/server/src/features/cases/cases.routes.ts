@@ -1,5 +1,6 @@
 /**
- * Admin API for confirmed cases (`/admin/v1/cases`, API key in `X-API-Key`): enter a case and
+ * Admin API for confirmed cases (`/admin/v1/cases`, API key in `X-API-Key` or a portal session,
+ * within the caller's scope: auth.ts `authenticateAdmin`): enter a case and
  * get its verification codes, re-issue codes, list cases, read a case's upload status. Also
  * registers the device-facing verification API (`/api/verify`, `/api/certificate`), the other
  * half of upload authorization. See docs/api.md, "Upload authorization".
@@ -8,7 +9,7 @@
  */
 import { type Static, Type } from 'typebox';
 import type { RouteModule } from '../../app.js';
-import { authenticateApiKey } from '../../auth.js';
+import { authenticateAdmin, inAdminScope } from '../../auth.js';
 import { ApiError } from '../../errors.js';
 import { verificationApiRoutes } from '../verification-api/verification-api.routes.js';
 import { type CaseListPosition, findCase, listCases } from './cases.repository.js';
@@ -141,8 +142,14 @@ export const caseRoutes: RouteModule = async (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const principal = await authenticateApiKey(ctx, request, ['admin', 'lab']);
+      const principal = await authenticateAdmin(ctx, request, 'cases.write');
       const body = request.body;
+      if (!inAdminScope(principal.scope, body.provinceCode, body.districtCode)) {
+        throw new ApiError(
+          'forbidden',
+          `you may enter cases only in your scope (province ${principal.scope.provinceCode}${principal.scope.districtCodes ? `, districts ${principal.scope.districtCodes.join(', ')}` : ''})`,
+        );
+      }
       const problem =
         ctx.adminUnits.check(body.provinceCode, body.districtCode) ?? checkCaseDates(body, ctx.now());
       if (problem) throw new ApiError('invalid_request', problem);
@@ -163,7 +170,10 @@ export const caseRoutes: RouteModule = async (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const principal = await authenticateApiKey(ctx, request, ['admin', 'lab']);
+      const principal = await authenticateAdmin(ctx, request, 'codes.issue');
+      const found = await findCase(ctx.storage.db, request.params.id);
+      if (!found || !inAdminScope(principal.scope, found.province_code, found.district_code))
+        throw notFound(request.params.id);
       const issued = await reissueCodes(ctx, principal, request.params.id);
       if (!issued) throw notFound(request.params.id);
       return reply.status(201).header('cache-control', 'no-store').send(issued);
@@ -189,7 +199,7 @@ export const caseRoutes: RouteModule = async (app, ctx) => {
       },
     },
     async (request) => {
-      await authenticateApiKey(ctx, request, ['admin']);
+      const principal = await authenticateAdmin(ctx, request, 'cases.read', { apiKeyRoles: ['admin'] });
       const query = request.query;
       const limit = query.limit === undefined ? DEFAULT_PAGE : Number(query.limit);
       if (limit < 1 || limit > MAX_PAGE)
@@ -202,6 +212,7 @@ export const caseRoutes: RouteModule = async (app, ctx) => {
         provinceCode: query.provinceCode,
         limit: limit + 1,
         after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+        scope: principal.scope,
       });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
@@ -226,9 +237,10 @@ export const caseRoutes: RouteModule = async (app, ctx) => {
       },
     },
     async (request) => {
-      await authenticateApiKey(ctx, request, ['admin', 'lab']);
+      const principal = await authenticateAdmin(ctx, request, 'cases.read');
       const row = await findCase(ctx.storage.db, request.params.id);
-      if (!row) throw notFound(request.params.id);
+      if (!row || !inAdminScope(principal.scope, row.province_code, row.district_code))
+        throw notFound(request.params.id);
       return caseStatus(row, ctx.now());
     },
   );

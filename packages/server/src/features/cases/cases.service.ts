@@ -7,7 +7,7 @@
  */
 
 import type { Kysely } from 'kysely';
-import type { ApiKeyPrincipal } from '../../auth.js';
+import { type AuditActor, actorOf } from '../../auth.js';
 import type { AppContext } from '../../context.js';
 import { keyedHash, newId } from '../../ids.js';
 import type { Database } from '../../storage/database.js';
@@ -170,13 +170,13 @@ export interface IssueOptions {
  */
 export async function createCase(
   ctx: AppContext,
-  principal: ApiKeyPrincipal,
+  principal: AuditActor,
   input: NewCase,
   options: IssueOptions = {},
 ): Promise<IssuedCodes> {
   const now = ctx.now();
   const caseId = newId('case_');
-  const actor = `apikey:${principal.id}`;
+  const actor = actorOf(principal);
   return withCodeRetry(() =>
     ctx.storage.transaction(async (trx) => {
       await insertCase(trx, {
@@ -230,12 +230,12 @@ export async function createCase(
  */
 export async function reissueCodes(
   ctx: AppContext,
-  principal: ApiKeyPrincipal,
+  principal: AuditActor,
   caseId: string,
   options: IssueOptions = {},
 ): Promise<IssuedCodes | undefined> {
   const now = ctx.now();
-  const actor = `apikey:${principal.id}`;
+  const actor = actorOf(principal);
   return withCodeRetry(() =>
     ctx.storage.transaction(async (trx) => {
       const exists = await trx.selectFrom('cases').select('id').where('id', '=', caseId).executeTakeFirst();

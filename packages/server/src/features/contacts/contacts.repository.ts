@@ -4,12 +4,13 @@
  * handle — the database or a transaction; writes of more than one row run in the caller's
  * transaction.
  *
- * Queries that read a case's data take an {@link AdminScope}: today always empty, later the
- * portal's province (`cases.province_code`), so that an authority sees only its own cases.
+ * Queries that read a case's data take an {@link AdminScope} (auth.ts): the caller's province
+ * and districts (`cases.province_code`, `district_code`), so that an authority sees only its own cases.
  *
  * @module
  */
 import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { AdminScope } from '../../auth.js';
 import type { ContactsTable } from '../../storage/contacts.table.js';
 import type { Database } from '../../storage/database.js';
 import type { Dialect } from '../../storage/storage.js';
@@ -20,19 +21,18 @@ export type ContactRow = ContactsTable;
 /** Contact levels. */
 export type ContactLevel = 'F1' | 'F2';
 
-/** Which cases an admin caller may see (a province filter comes with the portal). */
-export interface AdminScope {
-  readonly provinceCode?: string | undefined;
-}
+export type { AdminScope } from '../../auth.js';
 
 /** Restricts a query over `cases` to `scope`. */
 function inScope<O>(
   query: SelectQueryBuilder<Database, 'cases', O>,
   scope: AdminScope,
 ): SelectQueryBuilder<Database, 'cases', O> {
-  return scope.provinceCode === undefined
-    ? query
-    : query.where('cases.province_code', '=', scope.provinceCode);
+  if (scope.provinceCode === undefined) return query;
+  const inProvince = query.where('cases.province_code', '=', scope.provinceCode);
+  return scope.districtCodes === undefined
+    ? inProvince
+    : inProvince.where('cases.district_code', 'in', [...scope.districtCodes, '']);
 }
 
 /** A published key that an exposure report named, with what decides the contact's level. */
@@ -173,6 +173,8 @@ export async function findContact(
 ): Promise<ContactWithCase | undefined> {
   let query = contactsWithCase(db).where('contacts.id', '=', id);
   if (scope.provinceCode !== undefined) query = query.where('cases.province_code', '=', scope.provinceCode);
+  if (scope.provinceCode !== undefined && scope.districtCodes !== undefined)
+    query = query.where('cases.district_code', 'in', [...scope.districtCodes, '']);
   return query.executeTakeFirst();
 }
 

@@ -21,7 +21,7 @@ import { randomInt } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteModule } from '../../app.js';
-import { authenticateApiKey, authenticateDevice } from '../../auth.js';
+import { authenticateAdmin, authenticateDevice, hasPermission, inAdminScope } from '../../auth.js';
 import { randomPadding } from '../../chaff.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
@@ -246,16 +246,24 @@ export const contactRoutes: RouteModule = async (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const principal = await authenticateApiKey(ctx, request, ['admin']);
+      const principal = await authenticateAdmin(ctx, request, 'contacts.read');
       const query = request.query;
+      if (query.reveal === 'phone' && !hasPermission(principal, 'contacts.reveal'))
+        throw new ApiError('forbidden', `the role ${principal.role} may not reveal phone numbers`);
       const limit = query.limit === undefined ? DEFAULT_PAGE : Number(query.limit);
       if (limit < 1 || limit > MAX_PAGE)
         throw new ApiError('invalid_request', `limit must be from 1 to ${MAX_PAGE}, got ${limit}`);
-      const { contacts, next } = await readCaseContacts(ctx, principal, request.params.id, {
-        limit,
-        after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
-        revealPhone: query.reveal === 'phone',
-      });
+      const { contacts, next } = await readCaseContacts(
+        ctx,
+        principal,
+        request.params.id,
+        {
+          limit,
+          after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+          revealPhone: query.reveal === 'phone',
+        },
+        principal.scope,
+      );
       return reply
         .header('cache-control', 'no-store')
         .send({ contacts, nextCursor: next === undefined ? null : encodeCursor(next) });
@@ -275,8 +283,8 @@ export const contactRoutes: RouteModule = async (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const principal = await authenticateApiKey(ctx, request, ['admin']);
-      const graph = await readContactGraph(ctx, principal, request.params.id);
+      const principal = await authenticateAdmin(ctx, request, 'contacts.read');
+      const graph = await readContactGraph(ctx, principal, request.params.id, principal.scope);
       return reply.header('cache-control', 'no-store').send(graph);
     },
   );
@@ -298,8 +306,18 @@ export const contactRoutes: RouteModule = async (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const principal = await authenticateApiKey(ctx, request, ['admin', 'lab']);
-      const issued = await createRecursiveCase(ctx, principal, request.params.id, request.body);
+      const principal = await authenticateAdmin(ctx, request, 'codes.issue');
+      const body = request.body;
+      if (
+        body.provinceCode !== undefined &&
+        !inAdminScope(principal.scope, body.provinceCode, body.districtCode ?? null)
+      ) {
+        throw new ApiError(
+          'forbidden',
+          `you may enter cases only in your province ${principal.scope.provinceCode}`,
+        );
+      }
+      const issued = await createRecursiveCase(ctx, principal, request.params.id, body, principal.scope);
       return reply.status(201).header('cache-control', 'no-store').send(issued);
     },
   );
@@ -316,8 +334,8 @@ export const contactRoutes: RouteModule = async (app, ctx) => {
       },
     },
     async (request) => {
-      const principal = await authenticateApiKey(ctx, request, ['admin']);
-      return closeCaseById(ctx, principal, request.params.id);
+      const principal = await authenticateAdmin(ctx, request, 'cases.write', { apiKeyRoles: ['admin'] });
+      return closeCaseById(ctx, principal, request.params.id, principal.scope);
     },
   );
 

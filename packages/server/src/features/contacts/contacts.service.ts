@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ApiKeyPrincipal } from '../../auth.js';
+import { type AuditActor, actorOf } from '../../auth.js';
 import type { AppContext } from '../../context.js';
 import { decryptTextAtRest } from '../../encryption.js';
 import { ApiError } from '../../errors.js';
@@ -95,7 +95,7 @@ export interface ListContactsOptions {
  */
 export async function readCaseContacts(
   ctx: AppContext,
-  principal: ApiKeyPrincipal,
+  principal: AuditActor,
   caseId: string,
   options: ListContactsOptions,
   scope: AdminScope = {},
@@ -110,7 +110,7 @@ export async function readCaseContacts(
       : undefined;
   const views: ContactView[] = page.map(contactView);
   const now = ctx.now();
-  const actor = `apikey:${principal.id}`;
+  const actor = actorOf(principal);
   const audit: { id: string; at: number; actor: string; action: string; subject: string; details: string }[] =
     [
       {
@@ -194,7 +194,7 @@ const MAX_GRAPH_DEPTH = 4;
  */
 export async function readContactGraph(
   ctx: AppContext,
-  principal: ApiKeyPrincipal,
+  principal: AuditActor,
   caseId: string,
   scope: AdminScope = {},
 ): Promise<ContactGraph> {
@@ -225,14 +225,18 @@ export async function readContactGraph(
         next.push(recursive);
       }
     }
-    frontier = next;
+    // A recursive case entered in another province is shown but not expanded for a province user.
+    frontier = [];
+    for (const id of next)
+      if (scope.provinceCode === undefined || (await findCaseSummary(ctx.storage.db, id, scope)))
+        frontier.push(id);
   }
   await ctx.storage.db
     .insertInto('audit_log')
     .values({
       id: newId('aud_'),
       at: ctx.now(),
-      actor: `apikey:${principal.id}`,
+      actor: actorOf(principal),
       action: 'case.graph.read',
       subject: `case:${caseId}`,
       details: JSON.stringify({ nodes: nodes.length, edges: edges.length }),
@@ -255,7 +259,7 @@ export interface ClosedCase {
  */
 export async function closeCaseById(
   ctx: AppContext,
-  principal: ApiKeyPrincipal,
+  principal: AuditActor,
   caseId: string,
   scope: AdminScope = {},
 ): Promise<ClosedCase> {
@@ -270,7 +274,7 @@ export async function closeCaseById(
         .values({
           id: newId('aud_'),
           at: now,
-          actor: `apikey:${principal.id}`,
+          actor: actorOf(principal),
           action: 'case.close',
           subject: `case:${caseId}`,
           details: JSON.stringify({ contactRetentionDays: ctx.config.contactRetentionDays }),

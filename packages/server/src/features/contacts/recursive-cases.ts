@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { ApiKeyPrincipal } from '../../auth.js';
+import { type AuditActor, actorOf } from '../../auth.js';
 import type { AppContext } from '../../context.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
@@ -45,7 +45,7 @@ export interface IssuedRecursiveCase extends IssuedCodes {
  */
 export async function createRecursiveCase(
   ctx: AppContext,
-  principal: ApiKeyPrincipal,
+  principal: AuditActor,
   contactId: string,
   input: NewRecursiveCase,
   scope: AdminScope = {},
@@ -99,7 +99,7 @@ export async function createRecursiveCase(
   if (problem) throw new ApiError('invalid_request', problem);
 
   const caseId = newId('case_');
-  const actor = `apikey:${principal.id}`;
+  const actor = actorOf(principal);
   return withCodeRetry(() =>
     ctx.storage.transaction(async (trx) => {
       if (!(await claimContactForRecursiveCase(trx, contactId))) {

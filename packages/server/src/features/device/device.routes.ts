@@ -11,13 +11,14 @@
  *   everyone and for the install's province, newest last, in Vietnamese and English. Message
  *   kinds are `news`, `notice`, `result`: text to show, never a command — no message can make a
  *   phone upload anything.
- * - `POST /admin/v1/inbox` (API key, admin): publishes a message.
+ * - `POST /admin/v1/inbox` (admin API key or a national or province admin; a province admin only
+ *   to their province): publishes a message.
  *
  * @module
  */
 import { type Static, Type } from 'typebox';
 import type { RouteModule } from '../../app.js';
-import { authenticateApiKey, authenticateDevice } from '../../auth.js';
+import { actorOf, authenticateAdmin, authenticateDevice } from '../../auth.js';
 import { randomPadding } from '../../chaff.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
@@ -172,8 +173,15 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const principal = await authenticateApiKey(ctx, request, ['admin']);
+      const principal = await authenticateAdmin(ctx, request, 'inbox.manage');
       const body: NewInboxMessage = request.body;
+      const own = principal.scope.provinceCode;
+      if (own !== undefined && body.provinceCode !== own) {
+        throw new ApiError(
+          'forbidden',
+          `you may publish messages to your province only: set provinceCode to ${own}`,
+        );
+      }
       if (body.provinceCode !== undefined) {
         const problem = ctx.adminUnits.check(body.provinceCode, undefined);
         if (problem) throw new ApiError('invalid_request', problem);
@@ -204,7 +212,7 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
           .values({
             id: newId('aud_'),
             at: now,
-            actor: `apikey:${principal.id}`,
+            actor: actorOf(principal),
             action: 'inbox.publish',
             subject: `message:${id}`,
             details: JSON.stringify({ kind: body.kind, provinceCode: body.provinceCode ?? null }),

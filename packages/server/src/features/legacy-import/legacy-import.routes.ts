@@ -9,8 +9,9 @@
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { App, RouteModule } from '../../app.js';
-import { type ApiKeyPrincipal, authenticateApiKey } from '../../auth.js';
+import { type AdminPrincipal, actorOf, authenticateAdmin } from '../../auth.js';
 import { errorBody } from '../../errors.js';
+import { requireCase } from '../contacts/contacts.service.js';
 import { importLegacyTrace, LEGACY_IMPORT_LIMITS } from './legacy-import.service.js';
 
 const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
@@ -61,9 +62,9 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) 
  * checked before the (large) body is read.
  */
 export const legacyImportRoutes: RouteModule = async (app, ctx) => {
-  const principals = new WeakMap<object, ApiKeyPrincipal>();
+  const principals = new WeakMap<object, AdminPrincipal>();
   const onRequest = async (request: FastifyRequest) => {
-    principals.set(request, await authenticateApiKey(ctx, request, ['admin']));
+    principals.set(request, await authenticateAdmin(ctx, request, 'legacy.import'));
   };
   await app.register(async (scope: App) => {
     scope.setErrorHandler((error: FastifyError, _request, reply) => {
@@ -97,12 +98,13 @@ export const legacyImportRoutes: RouteModule = async (app, ctx) => {
       async (request, reply) => {
         const principal = principals.get(request);
         if (!principal) throw new Error('the API key was not checked (onRequest hook missing)');
+        await requireCase(ctx, request.params.id, principal.scope);
         const result = await importLegacyTrace(ctx.storage, {
           caseId: request.params.id,
           trace: request.body.trace,
           infoF: request.body.infoF,
           tolerance: request.body.tolerance,
-          actor: `apikey:${principal.id}`,
+          actor: actorOf(principal),
           now: ctx.now(),
         });
         return reply.header('cache-control', 'no-store').send(result);

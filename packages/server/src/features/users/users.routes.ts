@@ -1,0 +1,291 @@
+/**
+ * Users, sessions and scope (docs/api.md, "Users, sessions and scope"):
+ *
+ * - `POST /admin/v1/session` `{username, password}` → `{user, csrfToken, expiresAt}` and the
+ *   session cookie; `GET` → the same for the current session; `DELETE` logs out;
+ *   `POST /admin/v1/session/password` changes the caller's password.
+ * - `GET/POST /admin/v1/users`, `POST /admin/v1/users/:id/reset-password`,
+ *   `POST /admin/v1/users/:id/disable` (permission `users.manage`: national admins and admin API
+ *   keys for everyone, province admins for users of their province).
+ *
+ * @module
+ */
+import { Type } from 'typebox';
+import type { RouteModule } from '../../app.js';
+import { actorOf, authenticateAdmin, authenticateSession, USER_ROLES, type UserRole } from '../../auth.js';
+import { ApiError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { PASSWORD_LIMITS } from './passwords.js';
+import { clearedSessionCookie, deleteSession, sessionCookie } from './sessions.js';
+import {
+  changeOwnPassword,
+  createUser,
+  disableUser,
+  findUser,
+  listUsers,
+  login,
+  requireUserInScope,
+  resetPassword,
+  USERNAME_PATTERN,
+  userView,
+} from './users.service.js';
+
+const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
+
+const User = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  role: Type.String(),
+  provinceCode: Type.Union([Type.String(), Type.Null()]),
+  districtCodes: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  disabled: Type.Boolean(),
+  lockedUntil: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+const SessionResponse = Type.Object({
+  user: User,
+  csrfToken: Type.String({ description: 'send it as X-CSRF-Token with every state-changing request' }),
+  expiresAt: Type.String({ description: 'absolute expiry of the session (idle expiry comes sooner)' }),
+});
+
+const Password = (description: string) =>
+  Type.String({ minLength: 1, maxLength: PASSWORD_LIMITS.maxLength * 4, description });
+
+const LoginRequest = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 200 }), password: Password('the password') },
+  { additionalProperties: false },
+);
+
+const ChangePasswordRequest = Type.Object(
+  {
+    currentPassword: Password('the present password'),
+    newPassword: Password(`${PASSWORD_LIMITS.minLength} to ${PASSWORD_LIMITS.maxLength} characters`),
+  },
+  { additionalProperties: false },
+);
+
+const NewUserRequest = Type.Object(
+  {
+    username: Type.String({ pattern: USERNAME_PATTERN }),
+    role: Type.Enum([...USER_ROLES]),
+    provinceCode: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9]{2}$' }), Type.Null()])),
+    districtCodes: Type.Optional(
+      Type.Union([
+        Type.Array(Type.String({ pattern: '^[0-9]{3}$' }), { maxItems: 50, uniqueItems: true }),
+        Type.Null(),
+      ]),
+    ),
+    password: Type.Optional(Password('omit to have a strong one generated and returned once')),
+  },
+  { additionalProperties: false },
+);
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** Registers the session and users routes. */
+export const userRoutes: RouteModule = (app, ctx) => {
+  const maxAgeSeconds = ctx.config.sessionMaxHours * 3600;
+
+  app.post(
+    '/admin/v1/session',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Log in: sets the session cookie and returns the CSRF token',
+        body: LoginRequest,
+        response: { 200: SessionResponse, 401: ErrorResponse, 429: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const { user, session } = await login(ctx, request.body.username, request.body.password);
+      return reply
+        .header('set-cookie', sessionCookie(ctx.config, session.sessionId, maxAgeSeconds))
+        .header('cache-control', 'no-store')
+        .send({ user, csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString() });
+    },
+  );
+
+  app.get(
+    '/admin/v1/session',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'The logged-in user and the session’s CSRF token',
+        response: { 200: SessionResponse, 401: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const session = await authenticateSession(ctx, request);
+      const user = await findUser(ctx.storage.db, session.principal.id);
+      if (!user) throw new ApiError('unauthorized', 'this session has ended; log in again');
+      return reply.header('cache-control', 'no-store').send({
+        user: userView(user),
+        csrfToken: session.csrfToken,
+        expiresAt: new Date(session.expiresAt).toISOString(),
+      });
+    },
+  );
+
+  app.delete(
+    '/admin/v1/session',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Log out (needs X-CSRF-Token)',
+        response: { 204: Type.Null(), 401: ErrorResponse, 403: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const session = await authenticateSession(ctx, request);
+      await ctx.storage.transaction(async (trx) => {
+        await deleteSession(trx, session.sessionIdHash);
+        await trx
+          .insertInto('audit_log')
+          .values({
+            id: newId('aud_'),
+            at: ctx.now(),
+            actor: actorOf(session.principal),
+            action: 'user.logout',
+            subject: `user:${session.principal.id}`,
+            details: null,
+          })
+          .execute();
+      });
+      return reply.status(204).header('set-cookie', clearedSessionCookie(ctx.config)).send(null);
+    },
+  );
+
+  app.post(
+    '/admin/v1/session/password',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Change your own password (ends your other sessions; needs X-CSRF-Token)',
+        body: ChangePasswordRequest,
+        response: { 204: Type.Null(), 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const session = await authenticateSession(ctx, request);
+      await changeOwnPassword(
+        ctx,
+        session.principal.id,
+        session.sessionIdHash,
+        request.body.currentPassword,
+        request.body.newPassword,
+      );
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/admin/v1/users',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Users in your scope',
+        security: [{ apiKey: [] }],
+        response: { 200: Type.Object({ users: Type.Array(User) }) },
+      },
+    },
+    async (request, reply) => {
+      const principal = await authenticateAdmin(ctx, request, 'users.manage');
+      const users = await listUsers(ctx.storage.db, principal.scope);
+      return reply.header('cache-control', 'no-store').send({ users });
+    },
+  );
+
+  app.post(
+    '/admin/v1/users',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create a user (the password, if generated, is returned once)',
+        security: [{ apiKey: [] }],
+        body: NewUserRequest,
+        response: {
+          201: Type.Object({ user: User, password: Type.Optional(Type.String()) }),
+          400: ErrorResponse,
+          403: ErrorResponse,
+          409: ErrorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = await authenticateAdmin(ctx, request, 'users.manage');
+      const body = request.body;
+      const scope = principal.scope;
+      const provinceCode = body.provinceCode ?? (body.role === 'national_admin' ? null : scope.provinceCode);
+      if (scope.provinceCode !== undefined) {
+        if (body.role === 'national_admin' || provinceCode !== scope.provinceCode) {
+          throw new ApiError(
+            'forbidden',
+            `you may create users of province ${scope.provinceCode} only, and no national_admin`,
+          );
+        }
+        const districts = body.districtCodes ?? undefined;
+        if (
+          scope.districtCodes !== undefined &&
+          (districts === undefined || districts.some((d) => !scope.districtCodes?.includes(d)))
+        ) {
+          throw new ApiError(
+            'forbidden',
+            `you may create users of your districts only (${scope.districtCodes.join(', ')})`,
+          );
+        }
+      }
+      const created = await createUser(
+        ctx,
+        actorOf(principal),
+        {
+          username: body.username,
+          role: body.role as UserRole,
+          provinceCode: provinceCode ?? null,
+          districtCodes: body.districtCodes ?? null,
+          password: body.password,
+        },
+        ctx.now(),
+      );
+      return reply.status(201).header('cache-control', 'no-store').send(created);
+    },
+  );
+
+  app.post(
+    '/admin/v1/users/:id/reset-password',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Set a new generated password (returned once), unlock, end the user’s sessions',
+        security: [{ apiKey: [] }],
+        params: IdParams,
+        response: { 200: Type.Object({ password: Type.String() }), 404: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const principal = await authenticateAdmin(ctx, request, 'users.manage');
+      const user = await requireUserInScope(ctx, principal, request.params.id);
+      const password = await resetPassword(ctx, principal, user);
+      return reply.header('cache-control', 'no-store').send({ password });
+    },
+  );
+
+  app.post(
+    '/admin/v1/users/:id/disable',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Disable a user and end their sessions',
+        security: [{ apiKey: [] }],
+        params: IdParams,
+        response: { 200: Type.Object({ user: User }), 404: ErrorResponse, 409: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const principal = await authenticateAdmin(ctx, request, 'users.manage');
+      const user = await requireUserInScope(ctx, principal, request.params.id);
+      return { user: await disableUser(ctx, principal, user) };
+    },
+  );
+};
