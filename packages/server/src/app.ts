@@ -19,7 +19,9 @@ import { registerChaffHook } from './chaff.js';
 import type { Config } from './config.js';
 import { type AppContext, type AppDeps, createContext } from './context.js';
 import { API_ERRORS, ApiError, type ApiErrorCode, errorBody } from './errors.js';
+import { auditRoutes } from './features/audit/audit.routes.js';
 import { caseRoutes } from './features/cases/cases.routes.js';
+import { contactWorkflowRoutes } from './features/contacts/contact-workflow.routes.js';
 import { contactRoutes } from './features/contacts/contacts.routes.js';
 import { deviceRoutes } from './features/device/device.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
@@ -50,7 +52,9 @@ const FEATURES: readonly RouteModule[] = [
   caseRoutes,
   publishRoutes,
   contactRoutes,
+  contactWorkflowRoutes,
   userRoutes,
+  auditRoutes,
 ];
 
 function statusToCode(status: number): ApiErrorCode {

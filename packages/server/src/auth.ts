@@ -75,6 +75,7 @@ export const ADMIN_PERMISSIONS = [
   'inbox.manage',
   'legacy.import',
   'users.manage',
+  'audit.read',
 ] as const;
 /** One admin action. */
 export type AdminPermission = (typeof ADMIN_PERMISSIONS)[number];
@@ -104,6 +105,7 @@ const API_KEY_PERMISSIONS: Readonly<Record<AdminPermission, readonly ApiKeyRole[
   'inbox.manage': ['admin'],
   'legacy.import': ['admin'],
   'users.manage': ['admin'],
+  'audit.read': ['admin'],
 };
 
 /** Which cases, contacts and users a caller may see: all, one province, or districts of it. */

@@ -140,6 +140,27 @@ export const API_ERRORS = {
     status: 400,
     message: 'The new password must be 12 to 256 characters and not contain the username.',
   },
+  // Contact workflow (/admin/v1/contacts/:id, …/notes, …/confirmed-case).
+  invalid_status_transition: {
+    status: 409,
+    message:
+      'This status change is not allowed from the contact’s current status; see the workflow in docs/api.md.',
+  },
+  invalid_assignee: {
+    status: 400,
+    message:
+      'assignedTo must be an active health_officer or province_admin of the contact’s province (or null).',
+  },
+  contact_not_positive: {
+    status: 409,
+    message:
+      'Only a contact with status tested_positive can become a confirmed case; record the result first.',
+  },
+  confirmed_case_exists: {
+    status: 409,
+    message:
+      'This contact is a confirmed case already; issue new codes with POST /admin/v1/cases/{id}/codes.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** A stable API error code. */

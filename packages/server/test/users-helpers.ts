@@ -61,7 +61,7 @@ export async function userSession(
 export function asUser(
   t: ContactsTestApp,
   who: LoggedIn,
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   url: string,
   payload?: unknown,
   csrf: string | null = who.csrf,

@@ -85,6 +85,35 @@ const ENDPOINTS: readonly Endpoint[] = [
       asUser(t, w, 'POST', `/admin/v1/cases/${x.caseId}/legacy-import`, { trace: '', infoF: { data: [] } }),
   },
   {
+    name: 'GET contact detail',
+    permission: 'read',
+    ok: 200,
+    other: 404,
+    call: (t, w, x) => asUser(t, w, 'GET', `/admin/v1/contacts/${x.contactId}`),
+  },
+  {
+    name: 'PATCH contact status',
+    permission: 'write',
+    ok: 200,
+    other: 404,
+    call: (t, w, x) => asUser(t, w, 'PATCH', `/admin/v1/contacts/${x.contactId}`, { status: 'contacted' }),
+  },
+  {
+    name: 'POST contact note',
+    permission: 'write',
+    ok: 201,
+    other: 404,
+    call: (t, w, x) => asUser(t, w, 'POST', `/admin/v1/contacts/${x.contactId}/notes`, { text: 'Đã gọi' }),
+  },
+  {
+    // A new contact is not tested_positive: 409 proves access (outside the scope it is 404).
+    name: 'POST confirmed-case (not positive)',
+    permission: 'write',
+    ok: 409,
+    other: 404,
+    call: (t, w, x) => asUser(t, w, 'POST', `/admin/v1/contacts/${x.contactId}/confirmed-case`, {}),
+  },
+  {
     name: 'POST cases',
     permission: 'write',
     ok: 201,

@@ -6,10 +6,12 @@
  */
 import type { AppContext } from '../context.js';
 import { verificationRetentionTask } from '../features/cases/cases.retention.js';
+import { contactNotesRetentionTask } from '../features/contacts/contact-workflow.js';
 import { CONTACT_RETENTION_TASKS } from '../features/contacts/contacts.retention.js';
 import { exportFileRetentionTask } from '../features/exports/exports.retention.js';
 import { PHONE_RETENTION_TASKS } from '../features/phones/phones.retention.js';
 import { exposureRetentionTask } from '../features/publish/publish.retention.js';
+import { sessionRetentionTask } from '../features/users/sessions.retention.js';
 import type { Job, JobResult } from './scheduler.js';
 
 /** One feature's purge: deletes rows expired at `now` and returns the count. */
@@ -25,6 +27,8 @@ export const RETENTION_TASKS: readonly RetentionTask[] = [
   exposureRetentionTask,
   exportFileRetentionTask,
   ...CONTACT_RETENTION_TASKS,
+  contactNotesRetentionTask,
+  sessionRetentionTask,
 ];
 
 /** The retention job over `tasks` (default: all), every `intervalMs`. */

@@ -10,7 +10,13 @@
  * @module
  */
 import type { CasesTable, CaseTables } from './cases.table.js';
-import type { CaseContactColumns, ContactTables, ExposureContactColumns } from './contacts.table.js';
+import type { ContactWorkflowColumns, ContactWorkflowTables } from './contact-workflow.table.js';
+import type {
+  CaseContactColumns,
+  ContactsTable,
+  ContactTables,
+  ExposureContactColumns,
+} from './contacts.table.js';
 import type { ExposuresTable, ExposureTables } from './exposures.table.js';
 import type { FoundationTables } from './foundation.table.js';
 import type { InboxTables } from './inbox.table.js';
@@ -29,9 +35,12 @@ export interface Database
     PhoneTables,
     ExposureTables,
     ContactTables,
+    ContactWorkflowTables,
     UserTables {
   /** With the columns `0008-contacts` adds (closing, recursive-case links). */
   cases: CasesTable & CaseContactColumns;
   /** With the columns `0008-contacts` adds (key hash, publishing case). */
   exposures: ExposuresTable & ExposureContactColumns;
+  /** With the columns `0010-contact-workflow` adds (status, assignment, confirmed case). */
+  contacts: ContactsTable & ContactWorkflowColumns;
 }

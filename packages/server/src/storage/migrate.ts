@@ -14,6 +14,7 @@ import { inbox } from './migrations/0006-inbox.js';
 import { exposures } from './migrations/0007-exposures.js';
 import { contacts } from './migrations/0008-contacts.js';
 import { users } from './migrations/0009-users.js';
+import { contactWorkflow } from './migrations/0010-contact-workflow.js';
 import type { Dialect, Storage } from './storage.js';
 
 /** All migrations for a dialect, by name (applied in name order). */
@@ -28,6 +29,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0007-exposures': exposures(dialect),
     '0008-contacts': contacts(dialect),
     '0009-users': users(dialect),
+    '0010-contact-workflow': contactWorkflow(dialect),
   };
 }
 

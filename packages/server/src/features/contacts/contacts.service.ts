@@ -49,7 +49,8 @@ export interface ContactView {
   readonly phoneNumber?: string | null;
 }
 
-function contactView(row: ContactWithCase): ContactView {
+/** The admin view of a stored contact (no phone number). */
+export function contactView(row: ContactWithCase): ContactView {
   return {
     id: row.id,
     caseId: row.case_id,

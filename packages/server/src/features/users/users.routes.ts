@@ -15,6 +15,7 @@ import type { RouteModule } from '../../app.js';
 import { actorOf, authenticateAdmin, authenticateSession, USER_ROLES, type UserRole } from '../../auth.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { clientNetwork, consume } from '../../rate-limit.js';
 import { PASSWORD_LIMITS } from './passwords.js';
 import { clearedSessionCookie, deleteSession, sessionCookie } from './sessions.js';
 import {
@@ -84,6 +85,9 @@ const NewUserRequest = Type.Object(
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
+/** Login attempts one client network may make per window (on top of the per-account lock-out). */
+export const LOGIN_RATE_LIMIT = { limit: 20, windowMs: 10 * 60_000 } as const;
+
 /** Registers the session and users routes. */
 export const userRoutes: RouteModule = (app, ctx) => {
   const maxAgeSeconds = ctx.config.sessionMaxHours * 3600;
@@ -99,6 +103,14 @@ export const userRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
+      // Counted before the password is checked: guessing across many usernames is slowed too.
+      await consume(
+        ctx,
+        `login:client:${clientNetwork(request.ip)}`,
+        LOGIN_RATE_LIMIT.limit,
+        LOGIN_RATE_LIMIT.windowMs,
+        'login attempts from your network',
+      );
       const { user, session } = await login(ctx, request.body.username, request.body.password);
       return reply
         .header('set-cookie', sessionCookie(ctx.config, session.sessionId, maxAgeSeconds))
