@@ -5,13 +5,17 @@
  *
  * @module
  */
+
 import { Type } from 'typebox';
 import type { RouteModule } from '../../app.js';
 import { actorOf, authenticateAdmin } from '../../auth.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { decodeCursor, encodeCursor, type KeysetPosition } from '../../pagination.js';
 import { type AuditFilter, type AuditPosition, auditEntryView, listAuditEntries } from './audit.service.js';
 import { toCsv } from './csv.js';
+
+const fromKeyset = (position: KeysetPosition): AuditPosition => ({ at: position.time, id: position.id });
 
 const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 
@@ -66,30 +70,6 @@ function parseTime(name: string, value: string | undefined): number | undefined 
       `${name} must be an ISO 8601 time like 2020-08-08T09:00:00Z, got ${JSON.stringify(value)}`,
     );
   return ms;
-}
-
-function encodeCursor(position: AuditPosition): string {
-  return Buffer.from(JSON.stringify([position.at, position.id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): AuditPosition {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      Number.isSafeInteger(value[0]) &&
-      typeof value[1] === 'string' &&
-      value[1].length <= 64
-    )
-      return { at: value[0] as number, id: value[1] };
-  } catch {
-    // fall through
-  }
-  throw new ApiError(
-    'invalid_request',
-    'cursor is not one this API returned; pass nextCursor unchanged, or start again without it',
-  );
 }
 
 /** Registers the audit log route. */
@@ -171,12 +151,12 @@ export const auditRoutes: RouteModule = (app, ctx) => {
         throw new ApiError('invalid_request', `limit must be from 1 to ${MAX_PAGE}, got ${limit}`);
       const rows = await listAuditEntries(db, principal.scope, filter, {
         limit: limit + 1,
-        after: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+        after: q.cursor === undefined ? undefined : fromKeyset(decodeCursor(q.cursor)),
       });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       const next =
-        rows.length > limit && last !== undefined ? encodeCursor({ at: last.at, id: last.id }) : null;
+        rows.length > limit && last !== undefined ? encodeCursor({ time: last.at, id: last.id }) : null;
       return reply
         .header('cache-control', 'no-store')
         .send({ entries: page.map(auditEntryView), nextCursor: next });

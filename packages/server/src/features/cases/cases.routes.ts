@@ -11,9 +11,15 @@ import { type Static, Type } from 'typebox';
 import type { RouteModule } from '../../app.js';
 import { authenticateAdmin, inAdminScope } from '../../auth.js';
 import { ApiError } from '../../errors.js';
+import { decodeCursor, encodeCursor, type KeysetPosition } from '../../pagination.js';
 import { verificationApiRoutes } from '../verification-api/verification-api.routes.js';
 import { type CaseListPosition, findCase, listCases } from './cases.repository.js';
 import { CASE_TEST_TYPES, caseStatus, checkCaseDates, createCase, reissueCodes } from './cases.service.js';
+
+const fromKeyset = (position: KeysetPosition): CaseListPosition => ({
+  createdAt: position.time,
+  id: position.id,
+});
 
 const DateString = (description: string) =>
   Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description, examples: ['2020-08-07'] });
@@ -101,31 +107,6 @@ export const ListCasesQuery = Type.Object(
 const MAX_PAGE = 100;
 const DEFAULT_PAGE = 50;
 
-function encodeCursor(position: CaseListPosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt, position.id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): CaseListPosition {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      Number.isSafeInteger(value[0]) &&
-      typeof value[1] === 'string' &&
-      value[1].length <= 64
-    ) {
-      return { createdAt: value[0] as number, id: value[1] };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ApiError(
-    'invalid_request',
-    'cursor is not one this API returned; pass nextCursor unchanged, or start again without it',
-  );
-}
-
 const notFound = (id: string) =>
   new ApiError('not_found', `no case ${JSON.stringify(id)}; check the caseId returned when it was entered`);
 
@@ -211,7 +192,7 @@ export const caseRoutes: RouteModule = async (app, ctx) => {
       const rows = await listCases(ctx.storage.db, {
         provinceCode: query.provinceCode,
         limit: limit + 1,
-        after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+        after: query.cursor === undefined ? undefined : fromKeyset(decodeCursor(query.cursor)),
         scope: principal.scope,
       });
       const page = rows.slice(0, limit);
@@ -219,8 +200,7 @@ export const caseRoutes: RouteModule = async (app, ctx) => {
       const now = ctx.now();
       return {
         cases: page.map((row) => caseStatus(row, now)),
-        nextCursor:
-          rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+        nextCursor: rows.length > limit && last ? encodeCursor({ time: last.created_at, id: last.id }) : null,
       };
     },
   );

@@ -17,6 +17,7 @@
  *
  * @module
  */
+
 import { randomInt } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -25,12 +26,19 @@ import { authenticateAdmin, authenticateDevice, hasPermission, inAdminScope } fr
 import { randomPadding } from '../../chaff.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { decodeCursor, encodeCursor, type KeysetPosition } from '../../pagination.js';
 import type { InstallRow } from '../installs/installs.repository.js';
 import { legacyImportRoutes } from '../legacy-import/legacy-import.routes.js';
 import type { ContactListPosition } from './contacts.repository.js';
 import { closeCaseById, readCaseContacts, readContactGraph } from './contacts.service.js';
 import { EXPOSURE_REPORT_LIMITS, fileExposureReport } from './exposure-reports.js';
 import { createRecursiveCase } from './recursive-cases.js';
+
+const toKeyset = (position: ContactListPosition) => ({ time: position.reportedAt, id: position.id });
+const fromKeyset = (position: KeysetPosition): ContactListPosition => ({
+  reportedAt: position.time,
+  id: position.id,
+});
 
 const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 
@@ -151,31 +159,6 @@ const ClosedCaseResponse = Type.Object({
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 
-function encodeCursor(position: ContactListPosition): string {
-  return Buffer.from(JSON.stringify([position.reportedAt, position.id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): ContactListPosition {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      Number.isSafeInteger(value[0]) &&
-      typeof value[1] === 'string' &&
-      value[1].length <= 64
-    ) {
-      return { reportedAt: value[0] as number, id: value[1] };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ApiError(
-    'invalid_request',
-    'cursor is not one this API returned; pass nextCursor unchanged, or start again without it',
-  );
-}
-
 /** A decoy answer to a chaff report, shaped like a real one. */
 function chaffReport() {
   return {
@@ -259,14 +242,14 @@ export const contactRoutes: RouteModule = async (app, ctx) => {
         request.params.id,
         {
           limit,
-          after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+          after: query.cursor === undefined ? undefined : fromKeyset(decodeCursor(query.cursor)),
           revealPhone: query.reveal === 'phone',
         },
         principal.scope,
       );
       return reply
         .header('cache-control', 'no-store')
-        .send({ contacts, nextCursor: next === undefined ? null : encodeCursor(next) });
+        .send({ contacts, nextCursor: next === undefined ? null : encodeCursor(toKeyset(next)) });
     },
   );
 
