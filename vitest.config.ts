@@ -10,8 +10,9 @@ export default defineConfig({
     alias: {
       '@bluezone/protocol': src('protocol'),
       '@bluezone/crypto-node': src('crypto-node'),
-      // The subpath first: an alias also matches the imports below its name.
+      // The subpaths first: an alias also matches the imports below its name.
       '@bluezone/device/sqlite': src('device', 'sqlite.ts'),
+      '@bluezone/device/node-workers': src('device', 'node-workers.ts'),
       '@bluezone/device': src('device'),
       '@bluezone/server': src('server'),
       '@bluezone/cli': src('cli', 'main.ts'),

@@ -24,7 +24,9 @@ import {
   type ExposureCheckOptions,
   type ExposureCheckOutcome,
   type ExposureCheckState,
+  inThreadMatcher,
   NEVER_CHECKED,
+  type ParallelMatcher,
   runExposureCheck,
 } from './exposure-check.js';
 import {
@@ -99,6 +101,12 @@ export interface BluezoneDeviceOptions {
   readonly submission?: SubmissionOptions;
   /** Exposure check options. */
   readonly check?: ExposureCheckOptions;
+  /**
+   * How the exposure check matches keys (default {@link inThreadMatcher}: in this thread). On
+   * Node, `createNodeWorkerMatcher()` of `@bluezone/device/node-workers` uses every core for
+   * large key files. The app owns it: {@link BluezoneDevice.close} does not close it.
+   */
+  readonly matcher?: ParallelMatcher;
   /** Lowest day risk level that makes a pending exposure report (default 2, high). */
   readonly reportMinRiskLevel?: RiskLevel;
   /** Told about failures of background work (automatic sighting writes). */
@@ -130,6 +138,7 @@ export class BluezoneDevice {
   readonly #sightings: SightingRecorder;
   readonly #options: BluezoneDeviceOptions;
   readonly #reportMinRiskLevel: RiskLevel;
+  readonly #matcher: ParallelMatcher;
   readonly #schedules = new Set<ChaffSchedule>();
   #check: Promise<ExposureCheckRun> | undefined;
 
@@ -144,6 +153,12 @@ export class BluezoneDevice {
     if (typeof fetchFunction !== 'function') {
       throw new DeviceError('invalid_argument', 'no fetch: pass `fetch` (the platform has none)');
     }
+    if (options.matcher !== undefined && typeof options.matcher?.match !== 'function') {
+      throw new DeviceError(
+        'invalid_argument',
+        'matcher must have a match(index, keyBatches, options) method',
+      );
+    }
     const clock = options.clock ?? systemClock;
     const random = options.random ?? platformRandom();
     const crypto = options.crypto ?? nobleCrypto;
@@ -156,6 +171,7 @@ export class BluezoneDevice {
       }).txPower;
     this.#options = options;
     this.#reportMinRiskLevel = options.reportMinRiskLevel ?? 2;
+    this.#matcher = options.matcher ?? inThreadMatcher;
     this.#ctx = {
       http: new HttpClient(options.baseUrl, {
         fetch: fetchFunction,
@@ -282,7 +298,7 @@ export class BluezoneDevice {
   async #runCheck(): Promise<ExposureCheckRun> {
     await this.#sightings.flush().catch((error: unknown) => this.#options.onBackgroundError?.(error));
     await this.purge();
-    const outcome = await runExposureCheck(this.#ctx, this.#options.check);
+    const outcome = await runExposureCheck(this.#ctx, this.#options.check, this.#matcher);
     let automaticReport: ExposureReportReceipt | undefined;
     let automaticReportError: ExposureCheckRun['automaticReportError'] = null;
     if (outcome.status !== 'failed') {
@@ -420,7 +436,10 @@ export class BluezoneDevice {
     return counts;
   }
 
-  /** Stops chaff schedules and writes queued sightings. The store stays open (its owner closes it). */
+  /**
+   * Stops chaff schedules and writes queued sightings. The store and the matcher stay open (their
+   * owner closes them).
+   */
   async close(): Promise<void> {
     for (const schedule of this.#schedules) schedule.stop();
     this.#schedules.clear();
@@ -433,7 +452,7 @@ export class BluezoneDevice {
  * Creates the SDK.
  *
  * @throws {DeviceError} `invalid_argument` (a bad base URL, API key, trusted key or TX power;
- *   no store; no fetch), `random_unavailable`.
+ *   no store; no fetch; a matcher without `match`), `random_unavailable`.
  */
 export function createBluezoneDevice(options: BluezoneDeviceOptions): BluezoneDevice {
   return new BluezoneDevice(options);

@@ -34,6 +34,8 @@ export const DEVICE_ERROR_CODES = {
   publish_failed: 'The key server refused the upload (see serverCode).',
   no_keys: 'The phone has no keys for the days the diagnosis covers.',
   nothing_to_report: 'There is no pending exposure report.',
+  matching_worker_failed:
+    'A matching worker thread died or could not start (@bluezone/device/node-workers); the pool starts new workers on the next call.',
 } as const satisfies Record<string, string>;
 
 /** A stable error code of the device SDK. */

@@ -17,9 +17,11 @@
  * 4. **Per file**, in index order: download; parse (`exportParseFile`) and verify the signature
  *    with the key-file public keys of the signed configuration (`exportVerifyFile`; any of them
  *    may sign). A file that does not parse or verify is **rejected** and recorded with the
- *    reason, and the check goes on with the next file. Otherwise match and score its keys and
- *    revised keys (`assessExposure`, one batch per file, calibrated attenuation for this phone's
- *    model), and commit **in one store transaction** its matches (one record per matched key,
+ *    reason, and the check goes on with the next file. Otherwise match its keys and revised keys
+ *    (one batch per file, calibrated attenuation for this phone's model) through the
+ *    {@link ParallelMatcher} port — in this thread by default ({@link inThreadMatcher}), on
+ *    worker threads with `@bluezone/device/node-workers` — and commit **in one store
+ *    transaction** its matches (one record per matched key,
  *    keyed by the key's hash, so a key seen again — in a later file or a retry — replaces its
  *    record instead of counting twice), the deletion of matches of keys the file revokes, and
  *    the file's marker. A crash or a lost connection before the commit leaves nothing of the
@@ -27,7 +29,9 @@
  * 5. **Errors.** The HTTP client retries network errors, 5xx and 429 with back-off; when it
  *    gives up, the check stops (`failed`), keeping every file committed so far. A 404 for a
  *    listed file (deleted by retention between the index and the download) marks it `skipped`;
- *    another 4xx rejects it.
+ *    another 4xx rejects it. A matcher that fails (`matching_worker_failed`: a worker thread
+ *    died) stops the check the same way: the file was not at fault, so it gets no marker and
+ *    the next check matches it again.
  *
  * The state the app shows — `status`, `lastCheckAt`, `lastSuccessfulCheckAt`, `lastError` — is
  * kept in the store ({@link ExposureCheckState}).
@@ -35,14 +39,16 @@
  * @module
  */
 import {
-  assessExposure,
   buildSightingIndex,
+  createSightingMatcher,
   EXPORT_SIGNATURE_ALGORITHM,
   type ExposureKey,
   exportImportVerificationKey,
   exportParseFile,
   exportVerifyFile,
   MATCHING_DEFAULT_TOLERANCE_SECONDS,
+  type MatchingOptions,
+  type MatchingResult,
   ReportType,
   riskAttenuationFunction,
   type SightingIndex,
@@ -53,7 +59,7 @@ import {
 import type { DeviceConfig } from './config.js';
 import { adoptedConfig, refreshConfig } from './config-sync.js';
 import type { DeviceContext } from './context.js';
-import { DeviceError, describeError } from './errors.js';
+import { DeviceError, describeError, isDeviceError } from './errors.js';
 import { computeExposureResults, type ExposureResults, NO_EXPOSURE_RESULTS } from './results.js';
 import {
   type DeviceStoreMutation,
@@ -130,6 +136,50 @@ export interface ExposureCheckOutcome {
   /** The results after the check. */
   readonly results: ExposureResults;
 }
+
+/**
+ * The matching step of the exposure check, as a port: published keys against the indexed
+ * sighting log. Every implementation returns exactly what `createSightingMatcher(index,
+ * options)` fed the batches in order returns — same matches (with the caller's key objects),
+ * windows and stats — and throws the same `ProtocolError`s (bad key, bad option, bad
+ * attenuation result). The default, {@link inThreadMatcher}, is that matcher in the calling
+ * thread (React Native, browsers); `createNodeWorkerMatcher()` of `@bluezone/device/node-workers`
+ * spreads large batches over worker threads.
+ */
+export interface ParallelMatcher {
+  /**
+   * Matches `keyBatches` (in order, as one run: a sighting counts for the first key that
+   * matches it) against `index`.
+   *
+   * @throws {ProtocolError} as `createSightingMatcher` and `addKeys` throw.
+   * @throws {DeviceError} `matching_worker_failed` when the adapter's worker failed (not the
+   *   input's fault: the check stops and matches the file again next time).
+   */
+  match(
+    index: SightingIndex,
+    keyBatches: readonly (readonly ExposureKey[])[],
+    options: MatchingOptions,
+  ): Promise<MatchingResult>;
+  /**
+   * A hint that matching against `index` follows (the check calls it as its first download
+   * starts): an adapter may start its workers and hand them the log meanwhile. Never throws; a
+   * failure shows in the next `match`.
+   */
+  prepare?(index: SightingIndex): void;
+}
+
+/** The default {@link ParallelMatcher}: `createSightingMatcher` in the calling thread. */
+export const inThreadMatcher: ParallelMatcher = Object.freeze({
+  async match(
+    index: SightingIndex,
+    keyBatches: readonly (readonly ExposureKey[])[],
+    options: MatchingOptions,
+  ): Promise<MatchingResult> {
+    const matcher = createSightingMatcher(index, options);
+    for (const batch of keyBatches) matcher.addKeys(batch);
+    return matcher.result();
+  },
+});
 
 /** Options of a check. */
 export interface ExposureCheckOptions {
@@ -211,6 +261,7 @@ export async function currentResults(ctx: DeviceContext, nowMs: number): Promise
 export async function runExposureCheck(
   ctx: DeviceContext,
   options: ExposureCheckOptions = {},
+  matcher: ParallelMatcher = inThreadMatcher,
 ): Promise<ExposureCheckOutcome> {
   const startedAt = ctx.clock.now();
   const previous = (await ctx.store.getSetting('checkState')) ?? NEVER_CHECKED;
@@ -235,7 +286,7 @@ export async function runExposureCheck(
         `no verified configuration: ${configError?.message ?? 'none adopted'}`,
       );
     }
-    await processIndex(ctx, config, options, startedAt, counts, rejected);
+    await processIndex(ctx, config, options, matcher, startedAt, counts, rejected);
   } catch (error) {
     failure = describeError(error);
   }
@@ -277,6 +328,7 @@ async function processIndex(
   ctx: DeviceContext,
   config: DeviceConfig,
   options: ExposureCheckOptions,
+  matcher: ParallelMatcher,
   nowMs: number,
   counts: { listed: number; processed: number; skipped: number; alreadyDone: number; newMatches: number },
   rejected: RejectedFile[],
@@ -310,6 +362,7 @@ async function processIndex(
   const directory = indexDirectory(config.keyFiles.indexPath);
   const verifier = fileVerifier(config);
   const attenuation = riskAttenuationFunction(ctx.deviceOem === undefined ? {} : { oem: ctx.deviceOem });
+  let prepared = false;
 
   for (const path of todo) {
     const attempts = (markers.get(path)?.attempts ?? 0) + 1;
@@ -342,6 +395,11 @@ async function processIndex(
       }
     }
 
+    // Let the matcher get ready (start workers, take the log) while the first file downloads.
+    if (!prepared && index !== undefined) {
+      matcher.prepare?.(index);
+      prepared = true;
+    }
     let zip: Uint8Array;
     try {
       zip = (await ctx.http.request({ method: 'GET', path: `${directory}/${path}`, expect: 'bytes' })).body;
@@ -386,19 +444,16 @@ async function processIndex(
     }));
     let matched = 0;
     if (index !== undefined && candidates.length > 0) {
-      let assessment: ReturnType<typeof assessExposure>;
+      let matching: MatchingResult;
       try {
-        assessment = assessExposure(index, [candidates], {
-          riskConfig: config.risk.parameters,
-          now: nowMs,
-          crypto: ctx.crypto,
-          attenuation,
-        });
+        matching = await matcher.match(index, [candidates], { crypto: ctx.crypto, attenuation });
       } catch (error) {
+        // A dead worker is not the file's fault: stop the check, leave the file unmarked.
+        if (isDeviceError(error, 'matching_worker_failed')) throw error;
         await reject(describeError(error).code);
         continue;
       }
-      for (const m of assessment.matching.matches) {
+      for (const m of matching.matches) {
         if (m.windows.length === 0) continue;
         const match: StoredExposureMatch = {
           keyHash: keyHashOf(ctx, m.key.keyData),

@@ -5,7 +5,9 @@
  *
  * Runs unchanged in React Native, browsers and Node: no platform module is imported; the
  * network (`fetch`), time, randomness and crypto are injected, and storage is a port with a
- * memory adapter here and a SQLite one in `@bluezone/device/sqlite`. See docs/device-sdk.md.
+ * memory adapter here and a SQLite one in `@bluezone/device/sqlite`; matching is a port too,
+ * in-thread here and on worker threads in `@bluezone/device/node-workers`. See
+ * docs/device-sdk.md.
  *
  * @module
  */
@@ -19,9 +21,11 @@ export {
   type ExposureCheckOutcome,
   type ExposureCheckState,
   type ExposureCheckStatus,
+  inThreadMatcher,
   keyFileEndMs,
   MAX_FILE_ATTEMPTS,
   NEVER_CHECKED,
+  type ParallelMatcher,
   parseKeyFileIndex,
   type RejectedFile,
 } from './exposure-check.js';

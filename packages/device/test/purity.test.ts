@@ -1,7 +1,7 @@
 /**
  * The SDK's main entry runs in React Native, browsers and Node: it bundles for the browser with
- * no Node built-in, and no source file but the SQLite adapter names a Node module or global.
- * Control tests prove both checks can fail.
+ * no Node built-in, and no source file but the Node adapters (SQLite, matching worker threads)
+ * names a Node module or global. Control tests prove both checks can fail.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,8 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const srcDir = fileURLToPath(new URL('../src/', import.meta.url));
+/** The Node-only entries and the worker script: never imported by the main entry. */
+const NODE_ADAPTERS = ['sqlite.ts', 'node-workers.ts', 'node-workers-worker.ts'];
 
 async function bundleForBrowser(entry: string) {
   return build({
@@ -36,13 +38,13 @@ describe('the device SDK is runtime-agnostic', () => {
     expect(result.errors).toEqual([]);
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((p) => p.includes('packages/device/src/'))).toBe(true);
-    expect(inputs.some((p) => p.includes('sqlite'))).toBe(false);
+    expect(inputs.some((p) => p.includes('sqlite') || p.includes('node-workers'))).toBe(false);
     expect(inputs.filter((p) => p.startsWith('node:') || !p.includes('/'))).toEqual([]);
     expect(result.outputFiles[0]!.text).not.toMatch(/\brequire\(["'](node:|fs|crypto|buffer)/);
   });
 
-  it('uses no Node module or global in any source file but the SQLite adapter', () => {
-    const files = readdirSync(srcDir).filter((f) => f.endsWith('.ts') && f !== 'sqlite.ts');
+  it('uses no Node module or global in any source file but the Node adapters', () => {
+    const files = readdirSync(srcDir).filter((f) => f.endsWith('.ts') && !NODE_ADAPTERS.includes(f));
     expect(files.length).toBeGreaterThan(10);
     const offenders = files.filter((f) =>
       NODE_ONLY.test(withoutComments(readFileSync(`${srcDir}${f}`, 'utf8'))),
@@ -53,5 +55,12 @@ describe('the device SDK is runtime-agnostic', () => {
   it('is a check that can fail: the SQLite adapter does not bundle for the browser and names Node', async () => {
     await expect(bundleForBrowser('sqlite.ts')).rejects.toThrow(/fs|path|node:/);
     expect(NODE_ONLY.test(withoutComments(readFileSync(`${srcDir}sqlite.ts`, 'utf8')))).toBe(true);
+  });
+
+  it('is a check that can fail: the worker-thread matcher does not bundle for the browser and names Node', async () => {
+    await expect(bundleForBrowser('node-workers.ts')).rejects.toThrow(/node:/);
+    for (const file of ['node-workers.ts', 'node-workers-worker.ts']) {
+      expect(NODE_ONLY.test(withoutComments(readFileSync(`${srcDir}${file}`, 'utf8')))).toBe(true);
+    }
   });
 });
