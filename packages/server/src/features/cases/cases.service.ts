@@ -12,13 +12,7 @@ import type { AppContext } from '../../context.js';
 import { keyedHash, newId } from '../../ids.js';
 import type { Database } from '../../storage/database.js';
 import { vietnamDay } from '../../time.js';
-import {
-  type CaseRow,
-  insertAuditEntry,
-  insertCase,
-  releaseCodeHashes,
-  replaceCaseCodes,
-} from './cases.repository.js';
+import { type CaseRow, insertAuditEntry, releaseCodeHashes, replaceCaseCodes } from './cases.repository.js';
 import {
   generateLongCode,
   generateShortCode,
@@ -178,50 +172,95 @@ export async function createCase(
   const caseId = newId('case_');
   const actor = actorOf(principal);
   return withCodeRetry(() =>
-    ctx.storage.transaction(async (trx) => {
-      await insertCase(trx, {
-        id: caseId,
-        province_code: input.provinceCode,
-        district_code: input.districtCode ?? null,
-        admin_units_as_of: ctx.adminUnits.asOf,
-        test_type: input.testType,
-        symptom_date: input.symptomDate ?? null,
-        test_date: input.testDate,
-        health_authority: ctx.config.healthAuthorityId,
-        created_at: now,
-        created_by: actor,
-        codes_issued_at: now,
-        short_code_expires_at: now,
-        long_code_expires_at: now,
-        codes_claimed_at: null,
-        token_exchanged_at: null,
-        certificate_issued_at: null,
-        keys_published: 0,
-      });
-      const issued = await issueCodes(ctx, trx, caseId, now, options.random);
-      await insertAuditEntry(trx, {
-        id: newId('aud_'),
-        at: now,
-        actor,
-        action: 'case.create',
-        subject: `case:${caseId}`,
-        details: {
+    ctx.storage.transaction((trx) =>
+      insertCaseWithCodes(ctx, trx, caseId, {
+        record: {
           provinceCode: input.provinceCode,
           districtCode: input.districtCode ?? null,
           testType: input.testType,
+          symptomDate: input.symptomDate ?? null,
+          testDate: input.testDate,
         },
-      });
-      await insertAuditEntry(trx, {
-        id: newId('aud_'),
-        at: now,
         actor,
-        action: 'case.codes.issue',
-        subject: `case:${caseId}`,
-        details: { reissue: false, expiresAt: issued.expiresAt, longExpiresAt: issued.longExpiresAt },
-      });
-      return issued;
-    }),
+        now,
+        ...(options.random ? { random: options.random } : {}),
+      }),
+    ),
   );
+}
+
+/** The fields of a new case; codes, status and counters start empty. */
+export interface CaseRecord {
+  readonly provinceCode: string;
+  readonly districtCode: string | null;
+  readonly testType: string;
+  readonly symptomDate: string | null;
+  readonly testDate: string;
+  /** For a recursive case: the case on whose contact list it was found. */
+  readonly parentCaseId?: string;
+  /** For a recursive case: the contact it was made from. */
+  readonly sourceContactId?: string;
+}
+
+/**
+ * Inserts case `caseId` and issues its codes inside `trx`, with the audit entries `case.create`
+ * (province, district, test type and `auditDetails`) and `case.codes.issue`. Shared by
+ * `createCase`, recursive cases and contacts entered as confirmed cases; run it inside
+ * {@link withCodeRetry}.
+ */
+export async function insertCaseWithCodes(
+  ctx: AppContext,
+  trx: Kysely<Database>,
+  caseId: string,
+  input: {
+    readonly record: CaseRecord;
+    readonly actor: string;
+    readonly now: number;
+    readonly random?: RandomIntSource;
+    readonly auditDetails?: Readonly<Record<string, unknown>>;
+  },
+): Promise<IssuedCodes> {
+  const { record, actor, now } = input;
+  await trx
+    .insertInto('cases')
+    .values({
+      id: caseId,
+      province_code: record.provinceCode,
+      district_code: record.districtCode,
+      admin_units_as_of: ctx.adminUnits.asOf,
+      test_type: record.testType,
+      symptom_date: record.symptomDate,
+      test_date: record.testDate,
+      health_authority: ctx.config.healthAuthorityId,
+      created_at: now,
+      created_by: actor,
+      codes_issued_at: now,
+      short_code_expires_at: now,
+      long_code_expires_at: now,
+      codes_claimed_at: null,
+      token_exchanged_at: null,
+      certificate_issued_at: null,
+      keys_published: 0,
+      closed_at: null,
+      parent_case_id: record.parentCaseId ?? null,
+      source_contact_id: record.sourceContactId ?? null,
+    })
+    .execute();
+  const issued = await issueCodes(ctx, trx, caseId, now, input.random);
+  const audit = (action: string, details: Record<string, unknown>) =>
+    insertAuditEntry(trx, { id: newId('aud_'), at: now, actor, action, subject: `case:${caseId}`, details });
+  await audit('case.create', {
+    provinceCode: record.provinceCode,
+    districtCode: record.districtCode,
+    testType: record.testType,
+    ...input.auditDetails,
+  });
+  await audit('case.codes.issue', {
+    reissue: false,
+    expiresAt: issued.expiresAt,
+    longExpiresAt: issued.longExpiresAt,
+  });
+  return issued;
 }
 
 /**

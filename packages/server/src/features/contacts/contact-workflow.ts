@@ -14,11 +14,11 @@ import { decryptTextAtRest, encryptAtRest } from '../../encryption.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import type { RetentionTask } from '../../jobs/retention.js';
-import { vietnamDay } from '../../time.js';
 import { insertAuditEntry } from '../cases/cases.repository.js';
-import { checkCaseDates, type IssuedCodes, issueCodes, withCodeRetry } from '../cases/cases.service.js';
+import { type IssuedCodes, insertCaseWithCodes, withCodeRetry } from '../cases/cases.service.js';
 import { type ContactWithCase, findContact } from './contacts.repository.js';
 import { type ContactView, contactView } from './contacts.service.js';
+import { type CaseFieldsInput, caseFieldsFromParent } from './recursive-cases.js';
 
 /** The follow-up statuses, in workflow order. */
 export const CONTACT_STATUSES = [
@@ -341,14 +341,7 @@ export async function readContactDetail(
 }
 
 /** What the authority may set for the confirmed case; the rest comes from the contact's case. */
-export interface NewConfirmedCase {
-  /** Default: the contact's case's province (and district). */
-  readonly provinceCode?: string | undefined;
-  readonly districtCode?: string | null | undefined;
-  readonly symptomDate?: string | null | undefined;
-  /** Default: today in Vietnam. */
-  readonly testDate?: string | undefined;
-}
+export type NewConfirmedCase = CaseFieldsInput;
 
 /** The codes of the confirmed case made from a contact. */
 export interface IssuedConfirmedCase extends IssuedCodes {
@@ -384,26 +377,18 @@ export async function createConfirmedCaseFromContact(
     );
   }
   const now = ctx.now();
-  const parent = await ctx.storage.db
-    .selectFrom('cases')
-    .select(['province_code', 'district_code'])
-    .where('id', '=', contact.case_id)
-    .executeTakeFirstOrThrow();
-  const provinceCode = input.provinceCode ?? parent.province_code;
-  const districtCode =
-    input.provinceCode === undefined && input.districtCode === undefined
-      ? parent.district_code
-      : (input.districtCode ?? null);
-  if (!inAdminScope(principal.scope, provinceCode, districtCode))
+  const { provinceCode, districtCode, testDate, symptomDate } = await caseFieldsFromParent(
+    ctx,
+    contact.case_id,
+    input,
+    now,
+  );
+  if (!inAdminScope(principal.scope, provinceCode, districtCode)) {
     throw new ApiError(
       'forbidden',
       `you may enter cases only in your province ${principal.scope.provinceCode}`,
     );
-  const testDate = input.testDate ?? vietnamDay(now);
-  const symptomDate = input.symptomDate ?? null;
-  const problem =
-    ctx.adminUnits.check(provinceCode, districtCode) ?? checkCaseDates({ symptomDate, testDate }, now);
-  if (problem) throw new ApiError('invalid_request', problem);
+  }
 
   const caseId = newId('case_');
   const actor = actorOf(principal);
@@ -428,45 +413,20 @@ export async function createConfirmedCaseFromContact(
           `contact ${id} is no longer tested_positive (it changed a moment ago); reload it`,
         );
       }
-      await trx
-        .insertInto('cases')
-        .values({
-          id: caseId,
-          province_code: provinceCode,
-          district_code: districtCode,
-          admin_units_as_of: ctx.adminUnits.asOf,
-          test_type: 'confirmed',
-          symptom_date: symptomDate,
-          test_date: testDate,
-          health_authority: ctx.config.healthAuthorityId,
-          created_at: now,
-          created_by: actor,
-          codes_issued_at: now,
-          short_code_expires_at: now,
-          long_code_expires_at: now,
-          codes_claimed_at: null,
-          token_exchanged_at: null,
-          certificate_issued_at: null,
-          keys_published: 0,
-          closed_at: null,
-          parent_case_id: null,
-          source_contact_id: null,
-        })
-        .execute();
-      const issued = await issueCodes(ctx, trx, caseId, now, undefined);
+      const issued = await insertCaseWithCodes(ctx, trx, caseId, {
+        record: {
+          provinceCode,
+          districtCode,
+          testType: 'confirmed',
+          symptomDate,
+          testDate,
+        },
+        actor,
+        now,
+        auditDetails: { sourceContactId: id },
+      });
       const audit = (action: string, subject: string, details: Record<string, unknown>) =>
         insertAuditEntry(trx, { id: newId('aud_'), at: now, actor, action, subject, details });
-      await audit('case.create', `case:${caseId}`, {
-        provinceCode,
-        districtCode,
-        testType: 'confirmed',
-        sourceContactId: id,
-      });
-      await audit('case.codes.issue', `case:${caseId}`, {
-        reissue: false,
-        expiresAt: issued.expiresAt,
-        longExpiresAt: issued.longExpiresAt,
-      });
       await audit('contact.confirmed_case', `contact:${id}`, { caseId, sourceCaseId: contact.case_id });
       return { ...issued, contactId: id, sourceCaseId: contact.case_id };
     }),

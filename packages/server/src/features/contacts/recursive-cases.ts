@@ -15,22 +15,19 @@ import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { vietnamDay } from '../../time.js';
 import { insertAuditEntry } from '../cases/cases.repository.js';
-import { checkCaseDates, type IssuedCodes, issueCodes, withCodeRetry } from '../cases/cases.service.js';
+import {
+  checkCaseDates,
+  type IssuedCodes,
+  insertCaseWithCodes,
+  withCodeRetry,
+} from '../cases/cases.service.js';
 import { type AdminScope, claimContactForRecursiveCase, findContact } from './contacts.repository.js';
 
 /** The test type of a recursive case (the certificate's report type `recursive`). */
 export const RECURSIVE_TEST_TYPE = 'recursive';
 
 /** What the authority may set for a recursive case; everything else comes from the contact's case. */
-export interface NewRecursiveCase {
-  /** Default: the parent case's province (the contact may live elsewhere). */
-  readonly provinceCode?: string | undefined;
-  readonly districtCode?: string | null | undefined;
-  /** Default: none. */
-  readonly symptomDate?: string | null | undefined;
-  /** Default: today in Vietnam (the day the authority made the case). */
-  readonly testDate?: string | undefined;
-}
+export type NewRecursiveCase = CaseFieldsInput;
 
 /** The codes of a new recursive case, with its links. */
 export interface IssuedRecursiveCase extends IssuedCodes {
@@ -82,21 +79,12 @@ export async function createRecursiveCase(
   const refusal = refuse();
   if (refusal) throw refusal;
 
-  const parent = await ctx.storage.db
-    .selectFrom('cases')
-    .select(['id', 'province_code', 'district_code'])
-    .where('id', '=', contact.case_id)
-    .executeTakeFirstOrThrow();
-  const provinceCode = input.provinceCode ?? parent.province_code;
-  const districtCode =
-    input.provinceCode === undefined && input.districtCode === undefined
-      ? parent.district_code
-      : (input.districtCode ?? null);
-  const testDate = input.testDate ?? vietnamDay(now);
-  const symptomDate = input.symptomDate ?? null;
-  const problem =
-    ctx.adminUnits.check(provinceCode, districtCode) ?? checkCaseDates({ symptomDate, testDate }, now);
-  if (problem) throw new ApiError('invalid_request', problem);
+  const { provinceCode, districtCode, testDate, symptomDate } = await caseFieldsFromParent(
+    ctx,
+    contact.case_id,
+    input,
+    now,
+  );
 
   const caseId = newId('case_');
   const actor = actorOf(principal);
@@ -114,45 +102,22 @@ export async function createRecursiveCase(
           `contact ${contactId} can no longer become a recursive case (it changed a moment ago); reload the contact list`,
         );
       }
-      await trx
-        .insertInto('cases')
-        .values({
-          id: caseId,
-          province_code: provinceCode,
-          district_code: districtCode,
-          admin_units_as_of: ctx.adminUnits.asOf,
-          test_type: RECURSIVE_TEST_TYPE,
-          symptom_date: symptomDate,
-          test_date: testDate,
-          health_authority: ctx.config.healthAuthorityId,
-          created_at: now,
-          created_by: actor,
-          codes_issued_at: now,
-          short_code_expires_at: now,
-          long_code_expires_at: now,
-          codes_claimed_at: null,
-          token_exchanged_at: null,
-          certificate_issued_at: null,
-          keys_published: 0,
-          closed_at: null,
-          parent_case_id: contact.case_id,
-          source_contact_id: contactId,
-        })
-        .execute();
-      const issued = await issueCodes(ctx, trx, caseId, now, undefined);
+      const issued = await insertCaseWithCodes(ctx, trx, caseId, {
+        record: {
+          provinceCode,
+          districtCode,
+          testType: RECURSIVE_TEST_TYPE,
+          symptomDate,
+          testDate,
+          parentCaseId: contact.case_id,
+          sourceContactId: contactId,
+        },
+        actor,
+        now,
+        auditDetails: { parentCaseId: contact.case_id },
+      });
       const audit = (action: string, subject: string, details: Record<string, unknown>) =>
         insertAuditEntry(trx, { id: newId('aud_'), at: now, actor, action, subject, details });
-      await audit('case.create', `case:${caseId}`, {
-        provinceCode,
-        districtCode,
-        testType: RECURSIVE_TEST_TYPE,
-        parentCaseId: contact.case_id,
-      });
-      await audit('case.codes.issue', `case:${caseId}`, {
-        reissue: false,
-        expiresAt: issued.expiresAt,
-        longExpiresAt: issued.longExpiresAt,
-      });
       await audit('contact.recursive_case', `contact:${contactId}`, {
         caseId,
         parentCaseId: contact.case_id,
@@ -160,4 +125,48 @@ export async function createRecursiveCase(
       return { ...issued, parentCaseId: contact.case_id, contactId };
     }),
   );
+}
+
+/** Where and when a case made from a contact is: what the authority set, else its parent case's. */
+export interface CaseFieldsInput {
+  /** Default: the parent case's province and district (the contact may live elsewhere). */
+  readonly provinceCode?: string | undefined;
+  readonly districtCode?: string | null | undefined;
+  /** Default: none. */
+  readonly symptomDate?: string | null | undefined;
+  /** Default: today in Vietnam (the day the authority made the case). */
+  readonly testDate?: string | undefined;
+}
+
+/**
+ * The fields of a case made from a contact of case `parentCaseId`: `input` where given, else the
+ * parent's province and district and today's date; validated (`invalid_request` otherwise).
+ */
+export async function caseFieldsFromParent(
+  ctx: AppContext,
+  parentCaseId: string,
+  input: CaseFieldsInput,
+  now: number,
+): Promise<{
+  provinceCode: string;
+  districtCode: string | null;
+  testDate: string;
+  symptomDate: string | null;
+}> {
+  const parent = await ctx.storage.db
+    .selectFrom('cases')
+    .select(['province_code', 'district_code'])
+    .where('id', '=', parentCaseId)
+    .executeTakeFirstOrThrow();
+  const provinceCode = input.provinceCode ?? parent.province_code;
+  const districtCode =
+    input.provinceCode === undefined && input.districtCode === undefined
+      ? parent.district_code
+      : (input.districtCode ?? null);
+  const testDate = input.testDate ?? vietnamDay(now);
+  const symptomDate = input.symptomDate ?? null;
+  const problem =
+    ctx.adminUnits.check(provinceCode, districtCode) ?? checkCaseDates({ symptomDate, testDate }, now);
+  if (problem) throw new ApiError('invalid_request', problem);
+  return { provinceCode, districtCode, testDate, symptomDate };
 }
