@@ -36,7 +36,6 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   buildSightingIndex,
-  type CalibrationConfidence,
   createSightingMatcher,
   type ExposureKey,
   type MatchingAttenuationFunction,
@@ -44,9 +43,9 @@ import {
   type MatchingMatchedSighting,
   type MatchingOptions,
   type MatchingResult,
+  matchingCheckedAttenuation,
   matchingDefaultAttenuation,
   matchingWindowsOfSightings,
-  ProtocolError,
   type SightingIndex,
   type SightingLog,
   SightingLogBuilder,
@@ -198,33 +197,15 @@ function completeMatch(
     const s = triples[i]!;
     const tx = triples[i + 2]!;
     const rssi = log.rssi[s]!;
-    const a = attenuate(tx, rssi, log.models[log.modelIndices[s]!]!);
-    if (
-      typeof a !== 'object' ||
-      a === null ||
-      typeof a.attenuation !== 'number' ||
-      Number.isNaN(a.attenuation)
-    ) {
-      throw new ProtocolError(
-        'invalid_argument',
-        `the attenuation callback must return { attenuation: number, calibrationConfidence }, got ${JSON.stringify(a)}`,
-      );
-    }
-    const confidence = a.calibrationConfidence;
-    if (!Number.isInteger(confidence) || confidence < 0 || confidence > 3) {
-      throw new ProtocolError(
-        'invalid_argument',
-        `the attenuation callback's calibrationConfidence must be 0-3, got ${String(confidence)}`,
-      );
-    }
+    const a = matchingCheckedAttenuation(attenuate, tx, rssi, log.models[log.modelIndices[s]!]!);
     sightings.push({
       sightingIndex: s,
       interval: triples[i + 1]!,
       timeSeconds: log.times[s]!,
       rssiDbm: rssi,
       txPowerDbm: tx,
-      attenuation: Math.min(255, Math.max(0, Math.round(a.attenuation))),
-      calibrationConfidence: confidence as CalibrationConfidence,
+      attenuation: a.attenuation,
+      calibrationConfidence: a.calibrationConfidence,
     });
   }
   const { reportType, infectiousness } = match;

@@ -25,6 +25,7 @@ export {
   type MatchingInfectiousnessMapping,
   type MatchingOptions,
   type MatchingTxPowerBounds,
+  matchingCheckedAttenuation,
   matchingDefaultAttenuation,
   matchingInfectiousness,
   matchingSightingMatchesInterval,

@@ -31,9 +31,10 @@ import { EN_INTERVAL_SECONDS, MAX_INTERVAL_NUMBER, TEK_ROLLING_PERIOD } from '..
 import { EN_AEMK_INFO, EN_RPI_PREFIX, EN_RPIK_INFO, KEY_LENGTH, RPI_LENGTH } from '../en/keys.js';
 import { METADATA_LENGTH } from '../en/metadata.js';
 import { ProtocolError } from '../errors.js';
-import { type CalibrationConfidence, type ExposureWindow, Infectiousness } from '../risk/exposure-window.js';
+import { type ExposureWindow, Infectiousness } from '../risk/exposure-window.js';
 import {
   type MatchingOptions,
+  matchingCheckedAttenuation,
   matchingInfectiousness,
   type ResolvedMatchingOptions,
   resolveMatchingOptions,
@@ -354,33 +355,15 @@ class Matcher implements SightingMatcher {
       }
       const rssi = log.rssi[s]!;
       const model = log.models[log.modelIndices[s]!]!;
-      const a = attenuate(tx, rssi, model);
-      if (
-        typeof a !== 'object' ||
-        a === null ||
-        typeof a.attenuation !== 'number' ||
-        Number.isNaN(a.attenuation)
-      ) {
-        throw new ProtocolError(
-          'invalid_argument',
-          `the attenuation callback must return { attenuation: number, calibrationConfidence }, got ${JSON.stringify(a)}`,
-        );
-      }
-      const confidence = a.calibrationConfidence;
-      if (!Number.isInteger(confidence) || confidence < 0 || confidence > 3) {
-        throw new ProtocolError(
-          'invalid_argument',
-          `the attenuation callback's calibrationConfidence must be 0-3, got ${String(confidence)}`,
-        );
-      }
+      const a = matchingCheckedAttenuation(attenuate, tx, rssi, model);
       sightings.push({
         sightingIndex: s,
         interval: hits[h + 1]!,
         timeSeconds: log.times[s]!,
         rssiDbm: rssi,
         txPowerDbm: tx,
-        attenuation: Math.min(255, Math.max(0, Math.round(a.attenuation))),
-        calibrationConfidence: confidence as CalibrationConfidence,
+        attenuation: a.attenuation,
+        calibrationConfidence: a.calibrationConfidence,
       });
     }
     hits.length = 0;

@@ -64,6 +64,45 @@ export type MatchingAttenuationFunction = (
   receiverModel: string,
 ) => MatchingAttenuation;
 
+/**
+ * Calls `attenuate` for one sighting and checks its answer: the attenuation rounded and clamped to
+ * 0–255 dB (as EN reports it) and the calibration confidence. The matcher and any parallel matcher
+ * use this one function, so they agree on every sighting.
+ *
+ * @throws {ProtocolError} `invalid_argument` when the callback returns no number or a confidence
+ *   outside 0–3.
+ */
+export function matchingCheckedAttenuation(
+  attenuate: MatchingAttenuationFunction,
+  txPowerDbm: number,
+  rssiDbm: number,
+  receiverModel: string,
+): MatchingAttenuation {
+  const a = attenuate(txPowerDbm, rssiDbm, receiverModel);
+  if (
+    typeof a !== 'object' ||
+    a === null ||
+    typeof a.attenuation !== 'number' ||
+    Number.isNaN(a.attenuation)
+  ) {
+    throw new ProtocolError(
+      'invalid_argument',
+      `the attenuation callback must return { attenuation: number, calibrationConfidence }, got ${JSON.stringify(a)}`,
+    );
+  }
+  const confidence = a.calibrationConfidence;
+  if (!Number.isInteger(confidence) || confidence < 0 || confidence > 3) {
+    throw new ProtocolError(
+      'invalid_argument',
+      `the attenuation callback's calibrationConfidence must be 0-3, got ${String(confidence)}`,
+    );
+  }
+  return {
+    attenuation: Math.min(255, Math.max(0, Math.round(a.attenuation))),
+    calibrationConfidence: confidence,
+  };
+}
+
 /** Uncalibrated attenuation: TX power − RSSI, with the LOWEST calibration confidence. */
 export const matchingDefaultAttenuation: MatchingAttenuationFunction = (txPowerDbm, rssiDbm) => ({
   attenuation: txPowerDbm - rssiDbm,
