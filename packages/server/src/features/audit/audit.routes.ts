@@ -12,12 +12,11 @@ import { actorOf, authenticateAdmin } from '../../auth.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { decodeCursor, encodeCursor, type KeysetPosition } from '../../pagination.js';
+import { ErrorResponse } from '../../schemas.js';
 import { type AuditFilter, type AuditPosition, auditEntryView, listAuditEntries } from './audit.service.js';
 import { toCsv } from './csv.js';
 
 const fromKeyset = (position: KeysetPosition): AuditPosition => ({ at: position.time, id: position.id });
-
-const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 
 /** Query of `GET /admin/v1/audit`. */
 export const AuditQuery = Type.Object(

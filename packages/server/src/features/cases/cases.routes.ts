@@ -12,6 +12,7 @@ import type { RouteModule } from '../../app.js';
 import { authenticateAdmin, inAdminScope } from '../../auth.js';
 import { ApiError } from '../../errors.js';
 import { decodeCursor, encodeCursor, type KeysetPosition } from '../../pagination.js';
+import { DateString, ErrorResponse } from '../../schemas.js';
 import { verificationApiRoutes } from '../verification-api/verification-api.routes.js';
 import { type CaseListPosition, findCase, listCases } from './cases.repository.js';
 import { CASE_TEST_TYPES, caseStatus, checkCaseDates, createCase, reissueCodes } from './cases.service.js';
@@ -20,9 +21,6 @@ const fromKeyset = (position: KeysetPosition): CaseListPosition => ({
   createdAt: position.time,
   id: position.id,
 });
-
-const DateString = (description: string) =>
-  Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description, examples: ['2020-08-07'] });
 
 export const CreateCaseRequest = Type.Object(
   {
@@ -90,8 +88,6 @@ export const CaseStatusResponse = Type.Object({
   certificateIssuedAt: Type.Union([Type.String(), Type.Null()]),
   keysPublished: Type.Integer({ description: 'keys published with this case’s certificates' }),
 });
-
-const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 
 const CaseParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 

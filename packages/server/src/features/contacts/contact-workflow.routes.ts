@@ -15,6 +15,7 @@
 import { Type } from 'typebox';
 import type { RouteModule } from '../../app.js';
 import { authenticateAdmin, hasPermission } from '../../auth.js';
+import { CaseFromContactRequest, ErrorResponse } from '../../schemas.js';
 import {
   addContactNote,
   CONTACT_STATUSES,
@@ -24,10 +25,7 @@ import {
   readContactDetail,
 } from './contact-workflow.js';
 
-const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const DateString = (description: string) =>
-  Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description, examples: ['2020-08-07'] });
 
 const Note = Type.Object({
   id: Type.String(),
@@ -72,19 +70,6 @@ export const ContactChangeRequest = Type.Object(
 /** Body of `POST /admin/v1/contacts/:id/notes`. */
 export const NoteRequest = Type.Object(
   { text: Type.String({ minLength: 1, maxLength: MAX_NOTE_LENGTH }) },
-  { additionalProperties: false },
-);
-
-/** Body of `POST /admin/v1/contacts/:id/confirmed-case` (every field optional). */
-export const ConfirmedCaseRequest = Type.Object(
-  {
-    provinceCode: Type.Optional(
-      Type.String({ pattern: '^[0-9]{2}$', description: 'default: the contact’s case’s' }),
-    ),
-    districtCode: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9]{3}$' }), Type.Null()])),
-    symptomDate: Type.Optional(Type.Union([DateString('first day of symptoms, if any'), Type.Null()])),
-    testDate: Type.Optional(DateString('default: today in Vietnam')),
-  },
   { additionalProperties: false },
 );
 
@@ -169,7 +154,7 @@ export const contactWorkflowRoutes: RouteModule = (app, ctx) => {
         summary: 'Enter a tested_positive contact as a new confirmed (F0) case and issue its codes',
         security: [{ apiKey: [] }],
         params: IdParams,
-        body: ConfirmedCaseRequest,
+        body: CaseFromContactRequest,
         response: {
           201: ConfirmedCaseResponse,
           400: ErrorResponse,

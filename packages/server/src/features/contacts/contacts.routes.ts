@@ -27,6 +27,7 @@ import { randomPadding } from '../../chaff.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { decodeCursor, encodeCursor, type KeysetPosition } from '../../pagination.js';
+import { CaseFromContactRequest, DateString, ErrorResponse } from '../../schemas.js';
 import type { InstallRow } from '../installs/installs.repository.js';
 import { legacyImportRoutes } from '../legacy-import/legacy-import.routes.js';
 import type { ContactListPosition } from './contacts.repository.js';
@@ -39,11 +40,6 @@ const fromKeyset = (position: KeysetPosition): ContactListPosition => ({
   reportedAt: position.time,
   id: position.id,
 });
-
-const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
-
-const DateString = (description: string) =>
-  Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description, examples: ['2020-08-07'] });
 
 /** Body of `POST /v1/exposure-reports`. */
 export const ExposureReportRequest = Type.Object(
@@ -124,19 +120,6 @@ const Graph = Type.Object({
     }),
   ),
 });
-
-/** Body of `POST /admin/v1/contacts/:id/recursive-case` (every field optional). */
-export const RecursiveCaseRequest = Type.Object(
-  {
-    provinceCode: Type.Optional(
-      Type.String({ pattern: '^[0-9]{2}$', description: 'default: the parent case’s' }),
-    ),
-    districtCode: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9]{3}$' }), Type.Null()])),
-    symptomDate: Type.Optional(Type.Union([DateString('first day of symptoms, if any'), Type.Null()])),
-    testDate: Type.Optional(DateString('default: today in Vietnam')),
-  },
-  { additionalProperties: false },
-);
 
 const RecursiveCaseResponse = Type.Object({
   caseId: Type.String(),
@@ -280,7 +263,7 @@ export const contactRoutes: RouteModule = async (app, ctx) => {
         summary: 'Make an F1 contact a recursive case and issue its verification codes',
         security: [{ apiKey: [] }],
         params: IdParams,
-        body: RecursiveCaseRequest,
+        body: CaseFromContactRequest,
         response: { 201: RecursiveCaseResponse, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
       },
       // The body is optional: none means every default.

@@ -22,11 +22,10 @@ import { actorOf, authenticateAdmin, authenticateDevice } from '../../auth.js';
 import { randomPadding } from '../../chaff.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { ErrorResponse } from '../../schemas.js';
 import { vietnamDay } from '../../time.js';
 import { markInstallActive } from '../installs/installs.repository.js';
 import { deviceConfigVersionCache, signDeviceConfig } from './device-config.js';
-
-const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 
 const Localized = Type.Object(
   { vi: Type.String({ minLength: 1, maxLength: 2000 }), en: Type.String({ minLength: 1, maxLength: 2000 }) },

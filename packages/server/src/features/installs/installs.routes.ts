@@ -9,6 +9,7 @@ import { type Static, Type } from 'typebox';
 import type { RouteModule } from '../../app.js';
 import { ApiError } from '../../errors.js';
 import { hashSecret, newBearerSecret, newId } from '../../ids.js';
+import { ErrorResponse } from '../../schemas.js';
 import { insertInstall } from './installs.repository.js';
 
 export const InstallRequest = Type.Object(
@@ -40,10 +41,6 @@ export type InstallRequest = Static<typeof InstallRequest>;
 export const InstallResponse = Type.Object({
   installId: Type.String(),
   deviceToken: Type.String({ description: 'Bearer credential; shown once, store it in the keychain' }),
-});
-
-export const ErrorResponse = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String() }),
 });
 
 export const installRoutes: RouteModule = (app, ctx) => {

@@ -11,10 +11,9 @@ import { Type } from 'typebox';
 import type { App, RouteModule } from '../../app.js';
 import { type AdminPrincipal, actorOf, authenticateAdmin } from '../../auth.js';
 import { errorBody } from '../../errors.js';
+import { ErrorResponse } from '../../schemas.js';
 import { requireCase } from '../contacts/contacts.service.js';
 import { importLegacyTrace, LEGACY_IMPORT_LIMITS } from './legacy-import.service.js';
-
-const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 
 /** Body of `POST /admin/v1/cases/:id/legacy-import`. */
 export const LegacyImportRequest = Type.Object(

@@ -9,6 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteModule } from '../../app.js';
 import { authenticateDevice } from '../../auth.js';
+import { ErrorResponse } from '../../schemas.js';
 import type { InstallRow } from '../installs/installs.repository.js';
 import { OTP_POLICY, requestCode, verifyCode } from './phones.service.js';
 
@@ -48,10 +49,6 @@ export const VerifyResponse = Type.Object({
     description: 'Carrier ID from the prefix, null if unknown',
   }),
   carrierName: Type.String({ description: 'Carrier name; "Khác" (other) if unknown' }),
-});
-
-const ErrorResponse = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String() }),
 });
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };

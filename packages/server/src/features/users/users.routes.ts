@@ -16,6 +16,7 @@ import { actorOf, authenticateAdmin, authenticateSession, USER_ROLES, type UserR
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { clientNetwork, consume } from '../../rate-limit.js';
+import { ErrorResponse } from '../../schemas.js';
 import { PASSWORD_LIMITS } from './passwords.js';
 import { clearedSessionCookie, deleteSession, sessionCookie } from './sessions.js';
 import {
@@ -30,8 +31,6 @@ import {
   USERNAME_PATTERN,
   userView,
 } from './users.service.js';
-
-const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 
 const User = Type.Object({
   id: Type.String(),
