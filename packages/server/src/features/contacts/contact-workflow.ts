@@ -16,7 +16,13 @@ import { newId } from '../../ids.js';
 import type { RetentionTask } from '../../jobs/retention.js';
 import { insertAuditEntry } from '../cases/cases.repository.js';
 import { type IssuedCodes, insertCaseWithCodes, withCodeRetry } from '../cases/cases.service.js';
-import { type ContactWithCase, findContact } from './contacts.repository.js';
+import {
+  type ContactListFilter,
+  type ContactListPosition,
+  type ContactWithCase,
+  findContact,
+  listContactsInScope,
+} from './contacts.repository.js';
 import { type ContactView, contactView } from './contacts.service.js';
 import { type CaseFieldsInput, caseFieldsFromParent } from './recursive-cases.js';
 
@@ -135,6 +141,66 @@ function detailView(row: WorkflowContact): ContactDetail {
     workflowUpdatedAt: row.workflow_updated_at === null ? null : iso(row.workflow_updated_at),
     confirmedCaseId: row.confirmed_case_id,
   };
+}
+
+/** A contact of the province-wide list: its workflow view (no notes, no phone number) and its case's place. */
+export interface ContactListItem extends ContactDetail {
+  readonly provinceCode: string;
+  readonly districtCode: string | null;
+}
+
+/** Most contact IDs one `contacts.list` audit entry names (a page holds at most 100). */
+const MAX_AUDITED_IDS = 100;
+
+/**
+ * A page of the contacts in the caller's scope matching `filter`, newest report first, read in
+ * one transaction with the audit entry `contacts.list` (the filter, the count and the IDs shown —
+ * never exposure days or numbers). A filter outside the scope gives an empty page, not an error:
+ * the list answers what the caller may see, like `GET /admin/v1/cases?provinceCode=`.
+ */
+export async function listContactsPage(
+  ctx: AppContext,
+  principal: AdminPrincipal,
+  filter: ContactListFilter,
+  options: { readonly limit: number; readonly after?: ContactListPosition | undefined },
+): Promise<{ contacts: ContactListItem[]; next: ContactListPosition | undefined }> {
+  const now = ctx.now();
+  return ctx.storage.transaction(async (trx) => {
+    const rows = await listContactsInScope(trx, ctx.storage.dialect, principal.scope, filter, {
+      limit: options.limit + 1,
+      after: options.after,
+    });
+    const page = rows.slice(0, options.limit);
+    const last = page[page.length - 1];
+    const next =
+      rows.length > options.limit && last !== undefined
+        ? { reportedAt: last.reported_at, id: last.id }
+        : undefined;
+    // No subject: the entry is about many contacts, which its details name.
+    await trx
+      .insertInto('audit_log')
+      .values({
+        id: newId('aud_'),
+        at: now,
+        actor: actorOf(principal),
+        action: 'contacts.list',
+        subject: null,
+        details: JSON.stringify({
+          filter,
+          contacts: page.length,
+          contactIds: page.slice(0, MAX_AUDITED_IDS).map((r) => r.id),
+        }),
+      })
+      .execute();
+    return {
+      contacts: page.map((row) => ({
+        ...detailView(row),
+        provinceCode: row.province_code,
+        districtCode: row.district_code,
+      })),
+      next,
+    };
+  });
 }
 
 /** The contact `id` in `scope`, or 404 (also outside the scope: IDs cannot be probed). */

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { AdminScope } from '../../auth.js';
 import type { ContactsTable } from '../../storage/contacts.table.js';
 import type { Database } from '../../storage/database.js';
@@ -220,6 +220,97 @@ export async function contactsOfCases(
     );
   }
   return out;
+}
+
+/** A contact with its case's place and its workflow columns, as the province-wide list reads it. */
+export interface ListedContact extends ContactWithCase {
+  readonly district_code: string | null;
+  readonly workflow_status: string;
+  readonly assigned_to: string | null;
+  readonly workflow_updated_at: number | null;
+  readonly confirmed_case_id: string | null;
+}
+
+/** Filters of the province-wide contact list; all optional, combined with AND. */
+export interface ContactListFilter {
+  readonly provinceCode?: string | undefined;
+  readonly districtCode?: string | undefined;
+  readonly level?: ContactLevel | undefined;
+  /** A workflow status (contact-workflow.ts `CONTACT_STATUSES`). */
+  readonly workflowStatus?: string | undefined;
+  /** At least one exposure day on or after this day (YYYY-MM-DD). */
+  readonly exposureFrom?: string | undefined;
+  /** At least one exposure day on or before this day (YYYY-MM-DD). */
+  readonly exposureTo?: string | undefined;
+  /** A user ID, or null for the contacts assigned to nobody. */
+  readonly assignedTo?: string | null | undefined;
+  readonly caseId?: string | undefined;
+}
+
+/**
+ * Whether one of a contact's exposure days (a JSON array of YYYY-MM-DD) lies in [from, to]: the
+ * days are JSON text, so each engine unpacks them its own way. Days deleted by retention (null)
+ * match nothing.
+ */
+function exposureDayBetween(dialect: Dialect, from: string, to: string) {
+  return dialect === 'postgres'
+    ? sql<boolean>`exists (select 1 from jsonb_array_elements_text(contacts.exposure_days::jsonb) as d(day) where d.day >= ${from} and d.day <= ${to})`
+    : sql<boolean>`exists (select 1 from json_each(contacts.exposure_days) as d where d.value >= ${from} and d.value <= ${to})`;
+}
+
+/**
+ * The contacts of the cases in `scope` matching `filter`, newest report first (ties by ID,
+ * descending), after `after`, at most `limit`. A filter outside the scope simply matches nothing.
+ */
+export async function listContactsInScope(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  scope: AdminScope,
+  filter: ContactListFilter,
+  options: { readonly limit: number; readonly after?: ContactListPosition | undefined },
+): Promise<ListedContact[]> {
+  let query = db
+    .selectFrom('cases')
+    .innerJoin('contacts', 'contacts.case_id', 'cases.id')
+    .leftJoin('cases as recursive', 'recursive.source_contact_id', 'contacts.id')
+    .selectAll('contacts')
+    .select([
+      'cases.province_code',
+      'cases.district_code',
+      'cases.closed_at as case_closed_at',
+      'recursive.id as recursive_case_id',
+    ]);
+  if (scope.provinceCode !== undefined) query = query.where('cases.province_code', '=', scope.provinceCode);
+  if (scope.provinceCode !== undefined && scope.districtCodes !== undefined)
+    query = query.where('cases.district_code', 'in', [...scope.districtCodes, '']);
+  if (filter.provinceCode !== undefined) query = query.where('cases.province_code', '=', filter.provinceCode);
+  if (filter.districtCode !== undefined) query = query.where('cases.district_code', '=', filter.districtCode);
+  if (filter.caseId !== undefined) query = query.where('contacts.case_id', '=', filter.caseId);
+  if (filter.level !== undefined) query = query.where('contacts.level', '=', filter.level);
+  if (filter.workflowStatus !== undefined)
+    query = query.where('contacts.workflow_status', '=', filter.workflowStatus);
+  if (filter.assignedTo === null) query = query.where('contacts.assigned_to', 'is', null);
+  else if (filter.assignedTo !== undefined)
+    query = query.where('contacts.assigned_to', '=', filter.assignedTo);
+  if (filter.exposureFrom !== undefined || filter.exposureTo !== undefined) {
+    query = query.where(
+      exposureDayBetween(dialect, filter.exposureFrom ?? '0000-00-00', filter.exposureTo ?? '9999-99-99'),
+    );
+  }
+  const after = options.after;
+  if (after !== undefined) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('contacts.reported_at', '<', after.reportedAt),
+        eb.and([eb('contacts.reported_at', '=', after.reportedAt), eb('contacts.id', '<', after.id)]),
+      ]),
+    );
+  }
+  return query
+    .orderBy('contacts.reported_at', 'desc')
+    .orderBy('contacts.id', 'desc')
+    .limit(options.limit)
+    .execute();
 }
 
 /** The fields of a case the contact features read. */

@@ -6,17 +6,23 @@
  *   `POST /admin/v1/session/password` changes the caller's password.
  * - `GET/POST /admin/v1/users`, `POST /admin/v1/users/:id/reset-password`,
  *   `POST /admin/v1/users/:id/disable` (permission `users.manage`: national admins and admin API
- *   keys for everyone, province admins for users of their province).
+ *   keys for everyone, province admins for users of their province); the list filters by
+ *   `provinceCode`, `role` and `disabled`.
+ * - `GET /admin/v1/officers` (permission `contacts.read`) → `{officers}`: the active users a
+ *   contact can be assigned to, for the assignment drop-down — health officers may not manage
+ *   users, yet must see whom they can assign to.
  *
  * @module
  */
 import { Type } from 'typebox';
 import type { RouteModule } from '../../app.js';
 import { actorOf, authenticateAdmin, authenticateSession, USER_ROLES, type UserRole } from '../../auth.js';
+import type { AppContext } from '../../context.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { clientNetwork, consume } from '../../rate-limit.js';
 import { ErrorResponse } from '../../schemas.js';
+import { ASSIGNEE_ROLES } from '../contacts/contact-workflow.js';
 import { PASSWORD_LIMITS } from './passwords.js';
 import { clearedSessionCookie, deleteSession, sessionCookie } from './sessions.js';
 import {
@@ -24,6 +30,7 @@ import {
   createUser,
   disableUser,
   findUser,
+  listOfficers,
   listUsers,
   login,
   requireUserInScope,
@@ -83,6 +90,50 @@ const NewUserRequest = Type.Object(
 );
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+/** Query of `GET /admin/v1/users`. */
+export const UserListQuery = Type.Object(
+  {
+    provinceCode: Type.Optional(
+      Type.String({ pattern: '^[0-9]{2}$', description: 'only the users of this province' }),
+    ),
+    role: Type.Optional(Type.Enum([...USER_ROLES], { description: 'only the users with this role' })),
+    disabled: Type.Optional(
+      Type.Enum(['true', 'false'], { description: 'true: only disabled users; false: only active ones' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Officer = Type.Object({
+  id: Type.String({ description: 'send it as assignedTo (PATCH /admin/v1/contacts/:id)' }),
+  username: Type.String(),
+  role: Type.String({ description: 'health_officer or province_admin' }),
+  provinceCode: Type.String(),
+  districtCodes: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: 'the districts the officer works for; null: the whole province',
+  }),
+});
+
+/** Query of `GET /admin/v1/officers`. */
+export const OfficerListQuery = Type.Object(
+  {
+    provinceCode: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{2}$',
+        description: 'the province (national callers; a province user sees their own province)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** `provinceCode` checked against the 63 provinces (400 `invalid_request`). */
+function checkProvince(ctx: AppContext, provinceCode: string | undefined): void {
+  if (provinceCode === undefined) return;
+  const problem = ctx.adminUnits.check(provinceCode, undefined);
+  if (problem) throw new ApiError('invalid_request', problem);
+}
 
 /** Login attempts one client network may make per window (on top of the per-account lock-out). */
 export const LOGIN_RATE_LIMIT = { limit: 20, windowMs: 10 * 60_000 } as const;
@@ -196,15 +247,56 @@ export const userRoutes: RouteModule = (app, ctx) => {
     {
       schema: {
         tags: ['admin'],
-        summary: 'Users in your scope',
+        summary: 'Users in your scope, by username',
         security: [{ apiKey: [] }],
-        response: { 200: Type.Object({ users: Type.Array(User) }) },
+        querystring: UserListQuery,
+        response: {
+          200: Type.Object({ users: Type.Array(User) }),
+          400: ErrorResponse,
+          401: ErrorResponse,
+          403: ErrorResponse,
+        },
       },
     },
     async (request, reply) => {
       const principal = await authenticateAdmin(ctx, request, 'users.manage');
-      const users = await listUsers(ctx.storage.db, principal.scope);
+      const query = request.query;
+      checkProvince(ctx, query.provinceCode);
+      const users = await listUsers(ctx.storage.db, principal.scope, {
+        provinceCode: query.provinceCode,
+        role: query.role as UserRole | undefined,
+        disabled: query.disabled === undefined ? undefined : query.disabled === 'true',
+      });
       return reply.header('cache-control', 'no-store').send({ users });
+    },
+  );
+
+  app.get(
+    '/admin/v1/officers',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'The active users a contact can be assigned to (health officers, province admins)',
+        security: [{ apiKey: [] }],
+        querystring: OfficerListQuery,
+        response: {
+          200: Type.Object({ officers: Type.Array(Officer) }),
+          400: ErrorResponse,
+          401: ErrorResponse,
+          403: ErrorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = await authenticateAdmin(ctx, request, 'contacts.read');
+      checkProvince(ctx, request.query.provinceCode);
+      const officers = await listOfficers(
+        ctx.storage.db,
+        { provinceCode: principal.scope.provinceCode },
+        ASSIGNEE_ROLES,
+        request.query.provinceCode,
+      );
+      return reply.header('cache-control', 'no-store').send({ officers });
     },
   );
 

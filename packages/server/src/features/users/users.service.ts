@@ -344,12 +344,67 @@ export async function requireUserInScope(
   return user;
 }
 
-/** Users in `scope`, by username. */
-export async function listUsers(db: Kysely<Database>, scope: AdminScope): Promise<UserView[]> {
+/** Filters of the user list; all optional, combined with AND. */
+export interface UserListFilter {
+  readonly provinceCode?: string | undefined;
+  readonly role?: UserRole | undefined;
+  readonly disabled?: boolean | undefined;
+}
+
+/** Users in `scope` matching `filter`, by username. A province outside the scope matches nobody. */
+export async function listUsers(
+  db: Kysely<Database>,
+  scope: AdminScope,
+  filter: UserListFilter = {},
+): Promise<UserView[]> {
   let query = db.selectFrom('users').selectAll().orderBy('username');
   if (scope.provinceCode !== undefined) query = query.where('province_code', '=', scope.provinceCode);
+  if (filter.provinceCode !== undefined) query = query.where('province_code', '=', filter.provinceCode);
+  if (filter.role !== undefined) query = query.where('role', '=', filter.role);
+  if (filter.disabled !== undefined)
+    query = query.where('disabled_at', filter.disabled ? 'is not' : 'is', null);
   const rows = await query.execute();
   return rows.filter((r) => userInScope(scope, r)).map(userView);
+}
+
+/** A user a contact can be assigned to, as the assignment drop-down shows it. */
+export interface OfficerView {
+  readonly id: string;
+  readonly username: string;
+  readonly role: UserRole;
+  readonly provinceCode: string;
+  readonly districtCodes: string[] | null;
+}
+
+/**
+ * The users contacts can be assigned to (contact-workflow.ts `ASSIGNEE_ROLES`, active) of the
+ * caller's province — all of it, whatever districts the caller is limited to, since a contact
+ * may be assigned to any officer of its case's province — or, for national callers, of
+ * `provinceCode` (every province when absent). By username.
+ */
+export async function listOfficers(
+  db: Kysely<Database>,
+  scope: AdminScope,
+  roles: readonly UserRole[],
+  provinceCode: string | undefined,
+): Promise<OfficerView[]> {
+  let query = db
+    .selectFrom('users')
+    .select(['id', 'username', 'role', 'province_code', 'district_codes'])
+    .where('role', 'in', [...roles])
+    .where('disabled_at', 'is', null)
+    .where('province_code', 'is not', null)
+    .orderBy('username');
+  if (scope.provinceCode !== undefined) query = query.where('province_code', '=', scope.provinceCode);
+  if (provinceCode !== undefined) query = query.where('province_code', '=', provinceCode);
+  const rows = await query.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    username: r.username,
+    role: r.role as UserRole,
+    provinceCode: r.province_code ?? '',
+    districtCodes: r.district_codes === null ? null : (JSON.parse(r.district_codes) as string[]),
+  }));
 }
 
 /**
