@@ -18,6 +18,20 @@ import { checkTrustedConfigKeys, type DeviceConfig, type TrustedConfigKey } from
 import { adoptedConfig, refreshConfig } from './config-sync.js';
 import { type ReportConsent, StandingReportConsent, type UploadConsent } from './consent.js';
 import type { DeviceContext } from './context.js';
+import {
+  currentDeclaration,
+  type DailyReport,
+  type DeclarationConsent,
+  type DeclarationReceipt,
+  getQrToken,
+  issuePartnerConsent,
+  type PartnerConsent,
+  type PartnerConsentToken,
+  type QrCodeToken,
+  submitDailyReport,
+  submitDeclaration,
+  withdrawPartnerConsent,
+} from './declarations.js';
 import { DeviceError, describeError } from './errors.js';
 import {
   currentResults,
@@ -336,6 +350,47 @@ export class BluezoneDevice {
   /** Sends the pending exposure report; requires the user's {@link ReportConsent}. */
   sendExposureReport(consent: ReportConsent): Promise<ExposureReportReceipt> {
     return sendExposureReport(this.#ctx, consent, this.#reportMinRiskLevel);
+  }
+
+  // ── Health declarations, QR code, partner consents (docs/declarations.md) ───────────────
+
+  /** Sends a declaration the user confirmed ({@link DeclarationConsent}); not retried automatically. */
+  submitDeclaration(
+    consent: DeclarationConsent,
+    declaration: Parameters<typeof submitDeclaration>[2],
+  ): Promise<DeclarationReceipt> {
+    return submitDeclaration(this.#ctx, consent, declaration);
+  }
+
+  /** The declaration that counts now, or undefined. */
+  currentDeclaration(): Promise<DeclarationReceipt | undefined> {
+    return currentDeclaration(this.#ctx);
+  }
+
+  /** Sends the day's symptom report the user confirmed (people under monitoring). */
+  submitDailyReport(
+    consent: DeclarationConsent,
+    report: DailyReport,
+  ): Promise<{ declarationId: string; day: string; replaced: boolean }> {
+    return submitDailyReport(this.#ctx, consent, report);
+  }
+
+  /** A new personal QR token of the declaration status (no personal data; valid minutes). */
+  getQrToken(): Promise<QrCodeToken> {
+    return getQrToken(this.#ctx);
+  }
+
+  /** Issues a consent token for the partner the user agreed to ({@link PartnerConsent}). */
+  issuePartnerConsent(
+    consent: PartnerConsent,
+    request: Parameters<typeof issuePartnerConsent>[2],
+  ): Promise<PartnerConsentToken> {
+    return issuePartnerConsent(this.#ctx, consent, request);
+  }
+
+  /** Withdraws a partner consent; the partner's token stops working at once. */
+  withdrawPartnerConsent(consentId: string): Promise<void> {
+    return withdrawPartnerConsent(this.#ctx, consentId);
   }
 
   /** Turns automatic exposure reports on; requires the user's {@link StandingReportConsent}. */

@@ -60,7 +60,7 @@ export type HttpBody<K extends HttpBodyKind> = K extends 'json'
 
 /** One request. */
 export interface HttpRequest<K extends HttpBodyKind> {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   /** Path on the base URL, starting with one `/`, e.g. `/v1/config`. */
   readonly path: string;
   readonly query?: Readonly<Record<string, string>>;

@@ -11,9 +11,34 @@
  *
  * @module
  */
+
+// Offline verification of personal QR codes for checkpoint apps (docs/declarations.md §4).
+export {
+  QR_AUDIENCE,
+  type QrStatus,
+  type QrVerifyOptions,
+  type VerifiedQrToken,
+  verifyQrToken,
+} from '@bluezone/protocol';
 export * from './chaff.js';
 export * from './config.js';
 export * from './consent.js';
+export {
+  type DailyReport,
+  DECLARATION_CONSENT_MAX_AGE_MS,
+  type DeclarationAddress,
+  DeclarationConsent,
+  type DeclarationReceipt,
+  type DomesticDeclaration,
+  type EntryDeclaration,
+  PartnerConsent,
+  type PartnerConsentToken,
+  type PartnerScope,
+  type QrCodeToken,
+  recordDeclarationConsent,
+  recordPartnerConsent,
+  type Symptom,
+} from './declarations.js';
 export * from './device.js';
 export * from './errors.js';
 export {

@@ -47,6 +47,13 @@ export const PROTOCOL_ERROR_CODES = {
   risk_window_invalid: 'An exposure window with a missing or out-of-range field.',
   matching_invalid_key: 'A published key that cannot be matched (wrong length or interval fields).',
   matching_invalid_sighting: 'A sighting with a wrong RPI/AEM length, time or RSSI.',
+  qr_malformed:
+    'A personal QR code that is not a well-formed Bluezone QR token (ES256 JWT, type bluezone-qr+jwt).',
+  qr_unknown_key: 'A QR token signed with a key that is not among the published QR keys.',
+  qr_invalid_signature: 'A QR token whose signature does not verify (altered or forged).',
+  qr_wrong_issuer: 'A QR token from another health authority.',
+  qr_expired: 'A QR token past its expiry.',
+  qr_not_yet_valid: 'A QR token issued in the future (clock skew beyond tolerance).',
 } as const satisfies Record<string, string>;
 
 /** A stable error code of the protocol package. */

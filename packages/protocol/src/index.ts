@@ -18,5 +18,6 @@ export * from './legacy/ids.js';
 export * from './legacy/match.js';
 export * from './legacy/trace.js';
 export * from './matching/index.js';
+export * from './qr/qr-token.js';
 export * from './risk/index.js';
 export * from './verification/index.js';

@@ -12,7 +12,7 @@ import {
 } from '../features/signing-keys/signing-keys.js';
 import type { Job } from './scheduler.js';
 
-const PURPOSES: readonly SigningPurpose[] = ['export', 'certificate', 'config'];
+const PURPOSES: readonly SigningPurpose[] = ['export', 'certificate', 'config', 'qr'];
 const DAY = 86_400_000;
 
 export function keyRotationJob(

@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js';
 import { verificationRetentionTask } from '../features/cases/cases.retention.js';
 import { contactNotesRetentionTask } from '../features/contacts/contact-workflow.js';
 import { CONTACT_RETENTION_TASKS } from '../features/contacts/contacts.retention.js';
+import { DECLARATION_RETENTION_TASKS } from '../features/declarations/declarations.retention.js';
 import { exportFileRetentionTask } from '../features/exports/exports.retention.js';
 import { PHONE_RETENTION_TASKS } from '../features/phones/phones.retention.js';
 import { exposureRetentionTask } from '../features/publish/publish.retention.js';
@@ -29,6 +30,7 @@ export const RETENTION_TASKS: readonly RetentionTask[] = [
   ...CONTACT_RETENTION_TASKS,
   contactNotesRetentionTask,
   sessionRetentionTask,
+  ...DECLARATION_RETENTION_TASKS,
 ];
 
 /** The retention job over `tasks` (default: all), every `intervalMs`. */

@@ -11,7 +11,7 @@ import { decryptAtRest, encryptAtRest } from '../../encryption.js';
 import { newId } from '../../ids.js';
 
 /** What a key signs. */
-export type SigningPurpose = 'export' | 'certificate' | 'config';
+export type SigningPurpose = 'export' | 'certificate' | 'config' | 'qr';
 
 /** A usable signing key. */
 export interface SigningKey {
