@@ -12,7 +12,9 @@
  *   kinds are `news`, `notice`, `result`: text to show, never a command — no message can make a
  *   phone upload anything.
  * - `POST /admin/v1/inbox` (admin API key or a national or province admin; a province admin only
- *   to their province): publishes a message.
+ *   to their province, else 403 as for creating a case there): publishes a message.
+ * - `GET /admin/v1/inbox` (the same callers) → `{messages, nextCursor}`: the published messages
+ *   the caller may see, newest first; `provinceCode` and `language` filters.
  *
  * @module
  */
@@ -22,10 +24,14 @@ import { actorOf, authenticateAdmin, authenticateDevice } from '../../auth.js';
 import { randomPadding } from '../../chaff.js';
 import { ApiError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { decodeCursor, encodeCursor } from '../../pagination.js';
 import { ErrorResponse } from '../../schemas.js';
 import { vietnamDay } from '../../time.js';
 import { markInstallActive } from '../installs/installs.repository.js';
+import { countCheckIn, statsDims } from '../stats/counters.js';
+import { dayNumber } from '../stats/periods.js';
 import { deviceConfigVersionCache, signDeviceConfig } from './device-config.js';
+import { listInboxMessages } from './inbox.repository.js';
 
 const Localized = Type.Object(
   { vi: Type.String({ minLength: 1, maxLength: 2000 }), en: Type.String({ minLength: 1, maxLength: 2000 }) },
@@ -53,6 +59,45 @@ const NewInboxMessage = Type.Object(
   { additionalProperties: false },
 );
 type NewInboxMessage = Static<typeof NewInboxMessage>;
+
+/** Languages of inbox texts: every message is published in both. */
+const INBOX_LANGUAGES = ['vi', 'en'] as const;
+
+const AdminInboxMessage = Type.Object({
+  id: Type.String(),
+  kind: Type.String({ description: 'news, notice or result' }),
+  title: Type.Object(
+    { vi: Type.Optional(Type.String()), en: Type.Optional(Type.String()) },
+    { description: 'both languages, or only the one asked for with language' },
+  ),
+  body: Type.Object(
+    { vi: Type.Optional(Type.String()), en: Type.Optional(Type.String()) },
+    { description: 'both languages, or only the one asked for with language' },
+  ),
+  url: Type.Union([Type.String(), Type.Null()]),
+  provinceCode: Type.Union([Type.String(), Type.Null()], { description: 'null: every phone' }),
+  createdAt: Type.String({ description: 'ISO 8601' }),
+  expiresAt: Type.Union([Type.String(), Type.Null()], { description: 'ISO 8601; null: never' }),
+  expired: Type.Boolean({ description: 'phones no longer receive it' }),
+});
+
+/** Query of `GET /admin/v1/inbox`. */
+export const InboxListQuery = Type.Object(
+  {
+    provinceCode: Type.Optional(
+      Type.String({ pattern: '^[0-9]{2}$', description: 'only the messages to this province' }),
+    ),
+    language: Type.Optional(
+      Type.Enum([...INBOX_LANGUAGES], { description: 'show the title and body in this language only' }),
+    ),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1 to 100, default 50' })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+const MAX_INBOX_PAGE = 100;
+const DEFAULT_INBOX_PAGE = 50;
 
 const HeartbeatResponse = Type.Object({
   serverTime: Type.String({ description: 'ISO 8601' }),
@@ -103,7 +148,11 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
     async (request) => {
       const install = await authenticateDevice(ctx, request);
       const now = ctx.now();
-      await markInstallActive(ctx.storage.db, install.id, vietnamDay(now), now);
+      // The first check-in of the day also counts in the statistics, in the same transaction.
+      await ctx.storage.transaction(async (trx) => {
+        if (await markInstallActive(trx, install.id, vietnamDay(now), now))
+          await countCheckIn(trx, statsDims(install), dayNumber(now), install.last_active_at);
+      });
       return { serverTime: new Date(now).toISOString(), configVersion: await configVersion() };
     },
   );
@@ -152,6 +201,65 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
         })),
         serverTime: new Date(now).toISOString(),
       };
+    },
+  );
+
+  app.get(
+    '/admin/v1/inbox',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'The messages published to phones, newest first',
+        security: [{ apiKey: [] }],
+        querystring: InboxListQuery,
+        response: {
+          200: Type.Object({
+            messages: Type.Array(AdminInboxMessage),
+            nextCursor: Type.Union([Type.String(), Type.Null()], {
+              description: 'pass as cursor for the next page; null on the last page',
+            }),
+          }),
+          400: ErrorResponse,
+          401: ErrorResponse,
+          403: ErrorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = await authenticateAdmin(ctx, request, 'inbox.manage');
+      const query = request.query;
+      const limit = query.limit === undefined ? DEFAULT_INBOX_PAGE : Number(query.limit);
+      if (limit < 1 || limit > MAX_INBOX_PAGE)
+        throw new ApiError('invalid_request', `limit must be from 1 to ${MAX_INBOX_PAGE}, got ${limit}`);
+      if (query.provinceCode !== undefined) {
+        const problem = ctx.adminUnits.check(query.provinceCode, undefined);
+        if (problem) throw new ApiError('invalid_request', problem);
+      }
+      const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const rows = await listInboxMessages(ctx.storage.db, principal.scope, {
+        provinceCode: query.provinceCode,
+        limit: limit + 1,
+        after: cursor === undefined ? undefined : { createdAt: cursor.time, id: cursor.id },
+      });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      const now = ctx.now();
+      const text = (vi: string, en: string) =>
+        query.language === 'vi' ? { vi } : query.language === 'en' ? { en } : { vi, en };
+      return reply.header('cache-control', 'no-store').send({
+        messages: page.map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          title: text(r.title_vi, r.title_en),
+          body: text(r.body_vi, r.body_en),
+          url: r.url,
+          provinceCode: r.province_code,
+          createdAt: new Date(r.created_at).toISOString(),
+          expiresAt: r.expires_at === null ? null : new Date(r.expires_at).toISOString(),
+          expired: r.expires_at !== null && r.expires_at <= now,
+        })),
+        nextCursor: rows.length > limit && last ? encodeCursor({ time: last.created_at, id: last.id }) : null,
+      });
     },
   );
 

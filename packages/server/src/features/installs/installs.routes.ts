@@ -10,6 +10,7 @@ import type { RouteModule } from '../../app.js';
 import { ApiError } from '../../errors.js';
 import { hashSecret, newBearerSecret, newId } from '../../ids.js';
 import { ErrorResponse } from '../../schemas.js';
+import { countInstall, statsDims } from '../stats/counters.js';
 import { insertInstall } from './installs.repository.js';
 
 export const InstallRequest = Type.Object(
@@ -60,7 +61,8 @@ export const installRoutes: RouteModule = (app, ctx) => {
       if (problem) throw new ApiError('invalid_request', problem);
       const installId = newId('ins_');
       const deviceToken = newBearerSecret();
-      await insertInstall(ctx.storage.db, {
+      const createdAt = ctx.now();
+      const row = {
         id: installId,
         token_hash: hashSecret(deviceToken),
         platform: body.platform,
@@ -69,11 +71,16 @@ export const installRoutes: RouteModule = (app, ctx) => {
         district_code: body.districtCode ?? null,
         admin_units_as_of: ctx.adminUnits.asOf,
         locale: body.locale,
-        created_at: ctx.now(),
+        created_at: createdAt,
         last_active_at: null,
         phone_id: null,
         phone_verified_at: null,
         carrier: null,
+      };
+      // The install and its statistics counter, in one transaction (docs/statistics.md).
+      await ctx.storage.transaction(async (trx) => {
+        await insertInstall(trx, row);
+        await countInstall(trx, statsDims(row), createdAt);
       });
       return reply.status(201).send({ installId, deviceToken });
     },

@@ -17,6 +17,7 @@ import { ApiError } from '../../errors.js';
 import { keyedHash, newId, safeEqual } from '../../ids.js';
 import { clientNetwork, consume, rateLimited } from '../../rate-limit.js';
 import type { InstallRow } from '../installs/installs.repository.js';
+import { countPhone, statsDims } from '../stats/counters.js';
 import { otpMessage } from './otp-message.js';
 import { type PhoneNumber, vnPhoneNumbers } from './phone-number.js';
 import {
@@ -207,8 +208,9 @@ export async function verifyCode(
   await ctx.storage.transaction(async (trx) => {
     // Single use: of two concurrent correct attempts, only the one that deletes the challenge links.
     if (!(await deleteChallenge(trx, challenge.id))) throw expired();
+    const newPhoneId = newId('ph_');
     const phoneId = await upsertPhone(trx, {
-      id: newId('ph_'),
+      id: newPhoneId,
       phone_hash: hash,
       phone_enc: encryptAtRest(ctx.secrets.dataEncryptionKey, PHONE_ENCRYPTION_PURPOSE, phone.e164),
       carrier: phone.carrier,
@@ -216,6 +218,9 @@ export async function verifyCode(
       verified_at: now,
     });
     await linkInstallPhone(trx, install.id, phoneId, phone.carrier, now);
+    // A number counts once in the statistics: when its row is created (docs/statistics.md).
+    if (phoneId === newPhoneId)
+      await countPhone(trx, statsDims({ ...install, phone_verified_at: now, carrier: phone.carrier }), now);
   });
   return {
     phoneNumber: phone.e164,

@@ -1,0 +1,414 @@
+/**
+ * The statistics counters: the writes made in the same transaction as an install registering, a
+ * number being verified and a heartbeat checking in, and the reads that answer "as of" an hour
+ * from them without scanning installs. Each write is one multi-row upsert statement. See
+ * docs/statistics.md, "Counters".
+ *
+ * @module
+ */
+import type SqliteDatabase from 'better-sqlite3';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../storage/database.js';
+import {
+  type AsOfPeriods,
+  activeWindow,
+  dayNumber,
+  dayOfBucket,
+  GAP_NONE,
+  hourBucket,
+  MAX_ACTIVE_DAYS,
+} from './periods.js';
+
+/** Carrier dimension of a verified number whose prefix matches no carrier ("Khác"). */
+export const OTHER_CARRIER = 'other';
+/** Carrier dimension of an install without a verified number (activity rows only). */
+export const NO_CARRIER = 'none';
+
+/** Grains of the counters; see `StatsCountersTable`. */
+export type Grain = 'province' | 'district' | 'carrier' | 'platform';
+
+/** The dimensions of one install. */
+export interface InstallDims {
+  readonly province: string;
+  readonly district: string | null;
+  readonly platform: string;
+  /** Carrier ID, `other`, or `none` when the install has no verified number. */
+  readonly carrier: string;
+}
+
+/** One counter row's key (without period). */
+interface Key {
+  readonly grain: Grain;
+  readonly province_code: string;
+  readonly district_code: string;
+  readonly carrier: string;
+  readonly platform: string;
+}
+
+/** The grain keys an event of `dims` counts in; the carrier grain only when `withCarrier`. */
+export function grainKeys(dims: InstallDims, withCarrier: boolean): Key[] {
+  const none = { province_code: '', district_code: '', carrier: '', platform: '' };
+  const keys: Key[] = [
+    { ...none, grain: 'province', province_code: dims.province },
+    { ...none, grain: 'district', province_code: dims.province, district_code: dims.district ?? '' },
+    { ...none, grain: 'platform', platform: dims.platform },
+  ];
+  if (withCarrier) keys.push({ ...none, grain: 'carrier', carrier: dims.carrier });
+  return keys;
+}
+
+/** The dimensions of an install row (as stored). */
+export function statsDims(row: {
+  readonly province_code: string;
+  readonly district_code: string | null;
+  readonly platform: string;
+  readonly phone_verified_at: number | null;
+  readonly carrier: string | null;
+}): InstallDims {
+  return {
+    province: row.province_code,
+    district: row.district_code,
+    platform: row.platform,
+    carrier: carrierDim(row.phone_verified_at, row.carrier),
+  };
+}
+
+/** The carrier dimension of an install: its carrier, `other` for an unknown prefix, `none` without a number. */
+export function carrierDim(phoneVerifiedAt: number | null, carrier: string | null): string {
+  if (phoneVerifiedAt === null) return NO_CARRIER;
+  return carrier ?? OTHER_CARRIER;
+}
+
+/** A batch of counter increments, merged by key, written in one upsert per table. */
+export class CounterDeltas {
+  private readonly counters = new Map<string, Database['stats_counters']>();
+  private readonly activity = new Map<string, Database['stats_activity']>();
+
+  /** Counts an install created at `createdAt`. */
+  install(dims: InstallDims, createdAt: number): void {
+    this.installAt(dims, hourBucket(createdAt), 1);
+  }
+
+  /** Counts a phone number first verified at `verifiedAt` (carrier grain included). */
+  phone(dims: InstallDims, verifiedAt: number): void {
+    this.phoneAt(dims, hourBucket(verifiedAt), 1);
+  }
+
+  /** Counts `n` installs created in hour bucket `hour`. */
+  installAt(dims: InstallDims, hour: number, n: number): void {
+    this.add(dims, hour, 'installs', false, n);
+  }
+
+  /** Counts `n` phone numbers first verified in hour bucket `hour`. */
+  phoneAt(dims: InstallDims, hour: number, n: number): void {
+    this.add(dims, hour, 'phone_registered', true, n);
+  }
+
+  /** Counts `n` check-ins on day number `day`, `gap` days after the previous one (or {@link GAP_NONE}). */
+  checkIn(dims: InstallDims, day: number, gap: number, n = 1): void {
+    const g = Math.min(Math.max(gap, 1), GAP_NONE);
+    for (const key of grainKeys(dims, true)) {
+      const id = `${key.grain}|${day}|${g}|${key.province_code}|${key.district_code}|${key.carrier}|${key.platform}`;
+      const row = this.activity.get(id);
+      if (row) row.installs += n;
+      else this.activity.set(id, { ...key, day, gap: g, installs: n });
+    }
+  }
+
+  get size(): number {
+    return this.counters.size + this.activity.size;
+  }
+
+  private add(
+    dims: InstallDims,
+    hour: number,
+    field: 'installs' | 'phone_registered',
+    withCarrier: boolean,
+    n: number,
+  ) {
+    const day = dayOfBucket(hour);
+    for (const key of grainKeys(dims, withCarrier)) {
+      for (const [res, period] of [
+        ['day', day],
+        ['hour', hour],
+      ] as const) {
+        const id = `${key.grain}|${res}|${period}|${key.province_code}|${key.district_code}|${key.carrier}|${key.platform}`;
+        let row = this.counters.get(id);
+        if (!row) {
+          row = { ...key, res, period, installs: 0, phone_registered: 0 };
+          this.counters.set(id, row);
+        }
+        row[field] += n;
+      }
+    }
+  }
+
+  /**
+   * Adds the increments through a better-sqlite3 connection with one prepared statement per
+   * table (the bulk import's path; in the caller's transaction on that connection).
+   */
+  writeSqlite(raw: SqliteDatabase.Database): void {
+    const counters = raw.prepare(
+      `insert into stats_counters (grain, res, period, province_code, district_code, carrier, platform, installs, phone_registered)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (grain, res, period, province_code, district_code, carrier, platform) do update
+       set installs = stats_counters.installs + excluded.installs,
+           phone_registered = stats_counters.phone_registered + excluded.phone_registered`,
+    );
+    for (const r of this.counters.values())
+      counters.run(
+        r.grain,
+        r.res,
+        r.period,
+        r.province_code,
+        r.district_code,
+        r.carrier,
+        r.platform,
+        r.installs,
+        r.phone_registered,
+      );
+    const activity = raw.prepare(
+      `insert into stats_activity (grain, day, gap, province_code, district_code, carrier, platform, installs)
+       values (?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (grain, day, gap, province_code, district_code, carrier, platform) do update
+       set installs = stats_activity.installs + excluded.installs`,
+    );
+    for (const r of this.activity.values())
+      activity.run(
+        r.grain,
+        r.day,
+        r.gap,
+        r.province_code,
+        r.district_code,
+        r.carrier,
+        r.platform,
+        r.installs,
+      );
+  }
+
+  /** Adds the increments to the tables (in the caller's transaction). */
+  async write(db: Kysely<Database>): Promise<void> {
+    const chunk = 1000;
+    const counters = [...this.counters.values()];
+    for (let i = 0; i < counters.length; i += chunk) {
+      await db
+        .insertInto('stats_counters')
+        .values(counters.slice(i, i + chunk))
+        .onConflict((oc) =>
+          oc
+            .columns(['grain', 'res', 'period', 'province_code', 'district_code', 'carrier', 'platform'])
+            .doUpdateSet({
+              installs: sql`stats_counters.installs + excluded.installs`,
+              phone_registered: sql`stats_counters.phone_registered + excluded.phone_registered`,
+            }),
+        )
+        .execute();
+    }
+    const activity = [...this.activity.values()];
+    for (let i = 0; i < activity.length; i += chunk) {
+      await db
+        .insertInto('stats_activity')
+        .values(activity.slice(i, i + chunk))
+        .onConflict((oc) =>
+          oc
+            .columns(['grain', 'day', 'gap', 'province_code', 'district_code', 'carrier', 'platform'])
+            .doUpdateSet({
+              installs: sql`stats_activity.installs + excluded.installs`,
+            }),
+        )
+        .execute();
+    }
+  }
+}
+
+/** The gap of a check-in on `day` after the previous check-in at `previousMs` (null: none). */
+export function checkInGap(day: number, previousMs: number | null): number {
+  return previousMs === null ? GAP_NONE : Math.min(day - dayNumber(previousMs), GAP_NONE);
+}
+
+/** Counts a new install (call in the registering transaction). */
+export async function countInstall(
+  db: Kysely<Database>,
+  dims: InstallDims,
+  createdAt: number,
+): Promise<void> {
+  const deltas = new CounterDeltas();
+  deltas.install(dims, createdAt);
+  await deltas.write(db);
+}
+
+/** Counts a newly verified phone number (call in the verifying transaction). */
+export async function countPhone(db: Kysely<Database>, dims: InstallDims, verifiedAt: number): Promise<void> {
+  const deltas = new CounterDeltas();
+  deltas.phone(dims, verifiedAt);
+  await deltas.write(db);
+}
+
+/** Counts an install's first check-in of a day (call in the heartbeat's transaction). */
+export async function countCheckIn(
+  db: Kysely<Database>,
+  dims: InstallDims,
+  day: number,
+  previousMs: number | null,
+): Promise<void> {
+  const deltas = new CounterDeltas();
+  deltas.checkIn(dims, day, checkInGap(day, previousMs));
+  await deltas.write(db);
+}
+
+/** Figures of one area. */
+export interface Counts {
+  installs: number;
+  phoneRegistered: number;
+  active: number;
+}
+
+const dimColumn = {
+  province: 'province_code',
+  district: 'district_code',
+  carrier: 'carrier',
+  platform: 'platform',
+} as const;
+
+/**
+ * Installs, phone-registered and active counts per value of the grain's dimension as of `asOf`
+ * (restricted to one province for the district grain). Reads the day rows before the as-of day,
+ * the hour rows of its partial day and the activity rows of the window: never installs.
+ */
+export async function countsAsOf(
+  db: Kysely<Database>,
+  grain: Grain,
+  asOf: AsOfPeriods,
+  activeDays: number,
+  province?: string,
+): Promise<Map<string, Counts>> {
+  if (!Number.isInteger(activeDays) || activeDays < 1 || activeDays > MAX_ACTIVE_DAYS)
+    throw new RangeError(`activeDays must be 1-${MAX_ACTIVE_DAYS}`);
+  const column = dimColumn[grain];
+  const result = new Map<string, Counts>();
+  const entry = (key: string): Counts => {
+    let c = result.get(key);
+    if (!c) {
+      c = { installs: 0, phoneRegistered: 0, active: 0 };
+      result.set(key, c);
+    }
+    return c;
+  };
+  const base = () => {
+    let q = db.selectFrom('stats_counters').where('grain', '=', grain);
+    if (province !== undefined) q = q.where('province_code', '=', province);
+    return q;
+  };
+  const sums = [
+    base()
+      .where('res', '=', 'day')
+      .where('period', '<=', asOf.lastFullDay)
+      .select((eb) => [
+        eb.ref(column).as('key'),
+        eb.fn.sum<number>('installs').as('installs'),
+        eb.fn.sum<number>('phone_registered').as('phone'),
+      ])
+      .groupBy(column),
+    base()
+      .where('res', '=', 'hour')
+      .where('period', '>', asOf.firstPartialHour)
+      .where('period', '<=', asOf.hour)
+      .select((eb) => [
+        eb.ref(column).as('key'),
+        eb.fn.sum<number>('installs').as('installs'),
+        eb.fn.sum<number>('phone_registered').as('phone'),
+      ])
+      .groupBy(column),
+  ];
+  for (const query of sums) {
+    for (const row of await query.execute()) {
+      const c = entry(String(row.key));
+      c.installs += Number(row.installs);
+      c.phoneRegistered += Number(row.phone);
+    }
+  }
+  const { first, last } = activeWindow(asOf, activeDays);
+  let active = db
+    .selectFrom('stats_activity')
+    .where('grain', '=', grain)
+    .where('day', '>=', first)
+    .where('day', '<=', last)
+    .where(sql<boolean>`gap > day - ${first}`)
+    .select((eb) => [eb.ref(column).as('key'), eb.fn.sum<number>('installs').as('active')])
+    .groupBy(column);
+  if (province !== undefined) active = active.where('province_code', '=', province);
+  for (const row of await active.execute()) entry(String(row.key)).active += Number(row.active);
+  return result;
+}
+
+/** One day of a time series: counts as of 24:00 of that Vietnamese day. */
+export interface DailyCounts extends Counts {
+  readonly day: number;
+}
+
+/**
+ * Daily counts from day `from` to day `to` (day numbers, at most 400 days), each as of the end of
+ * its day, national or for one province: cumulative sums of the province grain's day rows and
+ * the active window of each day.
+ */
+export async function dailyCounts(
+  db: Kysely<Database>,
+  from: number,
+  to: number,
+  activeDays: number,
+  province?: string,
+): Promise<DailyCounts[]> {
+  let before = db
+    .selectFrom('stats_counters')
+    .where('grain', '=', 'province')
+    .where('res', '=', 'day')
+    .where('period', '<', from)
+    .select((eb) => [
+      eb.fn.sum<number>('installs').as('installs'),
+      eb.fn.sum<number>('phone_registered').as('phone'),
+    ]);
+  let within = db
+    .selectFrom('stats_counters')
+    .where('grain', '=', 'province')
+    .where('res', '=', 'day')
+    .where('period', '>=', from)
+    .where('period', '<=', to)
+    .select((eb) => [
+      'period',
+      eb.fn.sum<number>('installs').as('installs'),
+      eb.fn.sum<number>('phone_registered').as('phone'),
+    ])
+    .groupBy('period');
+  let activity = db
+    .selectFrom('stats_activity')
+    .where('grain', '=', 'province')
+    .where('day', '>=', from - activeDays + 1)
+    .where('day', '<=', to)
+    .select((eb) => ['day', 'gap', eb.fn.sum<number>('installs').as('n')])
+    .groupBy(['day', 'gap']);
+  if (province !== undefined) {
+    before = before.where('province_code', '=', province);
+    within = within.where('province_code', '=', province);
+    activity = activity.where('province_code', '=', province);
+  }
+  const start = await before.executeTakeFirst();
+  let installs = Number(start?.installs ?? 0);
+  let phone = Number(start?.phone ?? 0);
+  const byDay = new Map((await within.execute()).map((r) => [Number(r.period), r]));
+  const checkIns = (await activity.execute()).map((r) => ({
+    day: Number(r.day),
+    gap: Number(r.gap),
+    n: Number(r.n),
+  }));
+  const out: DailyCounts[] = [];
+  for (let day = from; day <= to; day++) {
+    const row = byDay.get(day);
+    installs += Number(row?.installs ?? 0);
+    phone += Number(row?.phone ?? 0);
+    const first = day - activeDays + 1;
+    let active = 0;
+    for (const c of checkIns) if (c.day >= first && c.day <= day && c.gap > c.day - first) active += c.n;
+    out.push({ day, installs, phoneRegistered: phone, active });
+  }
+  return out;
+}
