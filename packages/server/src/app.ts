@@ -19,15 +19,23 @@ import { registerChaffHook } from './chaff.js';
 import type { Config } from './config.js';
 import { type AppContext, type AppDeps, createContext } from './context.js';
 import { API_ERRORS, ApiError, type ApiErrorCode, errorBody } from './errors.js';
+import { apiKeyRoutes } from './features/api-keys.routes.js';
 import { auditRoutes } from './features/audit/audit.routes.js';
 import { caseRoutes } from './features/cases/cases.routes.js';
 import { contactWorkflowRoutes } from './features/contacts/contact-workflow.routes.js';
 import { contactRoutes } from './features/contacts/contacts.routes.js';
+import { declarationRoutes } from './features/declarations/declarations.routes.js';
 import { deviceRoutes } from './features/device/device.routes.js';
 import { healthRoutes } from './features/health/health.routes.js';
 import { installRoutes } from './features/installs/installs.routes.js';
+import { partnerRoutes } from './features/partners/partners.routes.js';
 import { phoneRoutes } from './features/phones/phones.routes.js';
+import { portalRoutes } from './features/portal/portal.routes.js';
 import { publishRoutes } from './features/publish/publish.routes.js';
+import { qrRoutes } from './features/qr/qr.routes.js';
+import { referenceRoutes } from './features/reference/reference.routes.js';
+import { reportRoutes } from './features/reports/reports.routes.js';
+import { statsRoutes } from './features/stats/stats.routes.js';
 import { userRoutes } from './features/users/users.routes.js';
 import { newId } from './ids.js';
 
@@ -55,6 +63,14 @@ const FEATURES: readonly RouteModule[] = [
   contactWorkflowRoutes,
   userRoutes,
   auditRoutes,
+  statsRoutes,
+  reportRoutes,
+  declarationRoutes,
+  qrRoutes,
+  partnerRoutes,
+  apiKeyRoutes,
+  referenceRoutes,
+  portalRoutes,
 ];
 
 function statusToCode(status: number): ApiErrorCode {

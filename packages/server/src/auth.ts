@@ -16,7 +16,7 @@ import { findActiveSession } from './features/users/sessions.js';
 import { hashSecret, safeEqual } from './ids.js';
 
 /** Roles an API key can have. */
-export const API_KEY_ROLES = ['admin', 'lab', 'device'] as const;
+export const API_KEY_ROLES = ['admin', 'lab', 'device', 'partner'] as const;
 /** An API key role. */
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
@@ -76,6 +76,12 @@ export const ADMIN_PERMISSIONS = [
   'legacy.import',
   'users.manage',
   'audit.read',
+  'stats.read',
+  'stats.import',
+  'declarations.read',
+  'declarations.reveal',
+  'declarations.write',
+  'partners.manage',
 ] as const;
 /** One admin action. */
 export type AdminPermission = (typeof ADMIN_PERMISSIONS)[number];
@@ -91,8 +97,12 @@ export const ROLE_PERMISSIONS: Readonly<Record<UserRole, readonly AdminPermissio
     'contacts.read',
     'contacts.reveal',
     'legacy.import',
+    'stats.read',
+    'declarations.read',
+    'declarations.reveal',
+    'declarations.write',
   ],
-  viewer: ['cases.read', 'contacts.read'],
+  viewer: ['cases.read', 'contacts.read', 'stats.read', 'declarations.read'],
 };
 
 /** The API key roles allowed each permission by default (national scope). */
@@ -106,6 +116,12 @@ const API_KEY_PERMISSIONS: Readonly<Record<AdminPermission, readonly ApiKeyRole[
   'legacy.import': ['admin'],
   'users.manage': ['admin'],
   'audit.read': ['admin'],
+  'stats.read': ['admin'],
+  'stats.import': ['admin'],
+  'declarations.read': ['admin'],
+  'declarations.reveal': ['admin'],
+  'declarations.write': ['admin'],
+  'partners.manage': ['admin'],
 };
 
 /** Which cases, contacts and users a caller may see: all, one province, or districts of it. */

@@ -7,6 +7,7 @@
  * @module
  */
 import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A bad configuration value. `main` prints the message and exits with {@link CONFIG_EXIT_CODE}. */
 export class ConfigError extends Error {
@@ -42,6 +43,10 @@ export interface Config {
   readonly exportMinKeys: number;
   readonly exportMaxKeys: number;
   readonly activeDays: number;
+  /** Target install rate of the statistics (phone-registered ÷ smartphones), a fraction. */
+  readonly statsTarget: number;
+  /** k: public statistics suppress counts from 1 to k − 1. */
+  readonly statsMinCell: number;
   readonly jobsEnabled: boolean;
   readonly trustProxy: boolean;
   /** Risk scoring preset phones use (signed device configuration). */
@@ -54,6 +59,14 @@ export interface Config {
   readonly sessionIdleMinutes: number;
   /** A session ends this many hours after login, however active. */
   readonly sessionMaxHours: number;
+  /** Directory of the built portal (the SPA served at `/`). */
+  readonly portalDir: string;
+  /** Days a health declaration (and its daily reports) is kept after it was made or its monitoring ended. */
+  readonly declarationRetentionDays: number;
+  /** Lifetime of a personal QR token, minutes. */
+  readonly qrTokenMinutes: number;
+  /** Requests a partner API key may make per minute. */
+  readonly partnerRequestsPerMinute: number;
 }
 
 /** One documented environment variable. */
@@ -74,6 +87,17 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max)
     throw new ConfigError(`${name} must be from ${min} to ${max}, got ${value}`);
+  return value;
+}
+
+function fraction(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw.trim());
+  if (!/^\d*\.?\d+$/.test(raw.trim()) || value < min || value > max)
+    throw new ConfigError(
+      `${name} must be a fraction from ${min} to ${max} (0.5 = 50 %), got ${JSON.stringify(raw)}`,
+    );
   return value;
 }
 
@@ -243,7 +267,21 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'BLUEZONE_ACTIVE_DAYS',
     default: '7',
     range: '1–90',
-    description: 'An install is active if it checked in within this many days.',
+    description:
+      'An install is active if it checked in within this many days (statistics: the whole Vietnamese days before the as-of instant; docs/statistics.md).',
+  },
+  {
+    name: 'BLUEZONE_STATS_TARGET',
+    default: '0.5',
+    range: '0.01–1',
+    description:
+      'Target install rate (phone-registered installs ÷ smartphones) the statistics measure progress to.',
+  },
+  {
+    name: 'BLUEZONE_STATS_MIN_CELL',
+    default: '10',
+    range: '1–1000',
+    description: 'k of public statistics: counts from 1 to k − 1 are suppressed (shown as null and marked).',
   },
   {
     name: 'BLUEZONE_JOBS',
@@ -290,7 +328,36 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     range: '1–168',
     description: 'A portal session ends this many hours after login, however active (log in again).',
   },
+  {
+    name: 'BLUEZONE_PORTAL_DIR',
+    default: '<server package>/../portal/dist',
+    range: 'a directory',
+    description:
+      'The built health-authority portal served at / (`npm run build` makes it); without its index.html, / answers 503.',
+  },
+  {
+    name: 'BLUEZONE_DECLARATION_RETENTION_DAYS',
+    default: '30',
+    range: '1–365',
+    description:
+      'Days a health declaration and its daily reports are kept after the declaration was made or, for people under monitoring, after the monitoring ended; then the retention job deletes them.',
+  },
+  {
+    name: 'BLUEZONE_QR_TOKEN_MINUTES',
+    default: '5',
+    range: '1–60',
+    description: 'Lifetime of a personal QR token (POST /v1/qr); offline checkpoints accept it this long.',
+  },
+  {
+    name: 'BLUEZONE_PARTNER_REQUESTS_PER_MINUTE',
+    default: '600',
+    range: '1–100000',
+    description: 'Requests one partner (NCOVI, VHD, …) may make per minute to /partner/v1 (429 above it).',
+  },
 ];
+
+/** The portal package's build output, next to the server package (src/ and dist/ are both one level down). */
+const DEFAULT_PORTAL_DIR = fileURLToPath(new URL('../../portal/dist', import.meta.url));
 
 /** Parses and validates `env`; relative paths resolve against `cwd`. Throws {@link ConfigError}. */
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
@@ -361,6 +428,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     exportMinKeys,
     exportMaxKeys,
     activeDays: integer(env, 'BLUEZONE_ACTIVE_DAYS', 7, 1, 90),
+    statsTarget: fraction(env, 'BLUEZONE_STATS_TARGET', 0.5, 0.01, 1),
+    statsMinCell: integer(env, 'BLUEZONE_STATS_MIN_CELL', 10, 1, 1000),
     jobsEnabled: bool(env, 'BLUEZONE_JOBS', true),
     trustProxy: bool(env, 'BLUEZONE_TRUST_PROXY', false),
     riskPreset: oneOf(env, 'BLUEZONE_RISK_PRESET', 'bluezone-default', [
@@ -376,6 +445,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     cookieSecure: bool(env, 'BLUEZONE_COOKIE_SECURE', true),
     sessionIdleMinutes: integer(env, 'BLUEZONE_SESSION_IDLE_MINUTES', 30, 1, 1440),
     sessionMaxHours: integer(env, 'BLUEZONE_SESSION_MAX_HOURS', 12, 1, 168),
+    portalDir: env['BLUEZONE_PORTAL_DIR']?.trim()
+      ? resolve(cwd, env['BLUEZONE_PORTAL_DIR'].trim())
+      : DEFAULT_PORTAL_DIR,
+    declarationRetentionDays: integer(env, 'BLUEZONE_DECLARATION_RETENTION_DAYS', 30, 1, 365),
+    qrTokenMinutes: integer(env, 'BLUEZONE_QR_TOKEN_MINUTES', 5, 1, 60),
+    partnerRequestsPerMinute: integer(env, 'BLUEZONE_PARTNER_REQUESTS_PER_MINUTE', 600, 1, 100_000),
   };
   return Object.freeze(config);
 }

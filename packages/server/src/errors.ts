@@ -161,6 +161,56 @@ export const API_ERRORS = {
     message:
       'This contact is a confirmed case already; issue new codes with POST /admin/v1/cases/{id}/codes.',
   },
+  // Health declarations, personal QR codes and the partner API (/v1/declarations, /v1/qr, /v1/consents, /partner/v1).
+  declaration_required: {
+    status: 409,
+    message:
+      'There is no valid health declaration (none yet, expired or revoked); declare first with POST /v1/declarations.',
+  },
+  not_under_monitoring: {
+    status: 409,
+    message: 'Daily symptom reports are for people under health monitoring; the current declaration is not.',
+  },
+  qr_invalid: {
+    status: 400,
+    message:
+      'The QR code is not a valid Bluezone code (malformed, altered, forged or signed with an unknown key).',
+  },
+  qr_expired: {
+    status: 400,
+    message: 'The QR code has expired; ask the holder to open it again in the app.',
+  },
+  qr_replayed: {
+    status: 409,
+    message: 'A newer QR code was issued for this person; this one is an old copy or a screenshot.',
+  },
+  qr_revoked: {
+    status: 409,
+    message:
+      'The holder’s declaration status changed or was revoked since the code was made; ask them to open it again.',
+  },
+  consent_invalid: {
+    status: 403,
+    message:
+      'No valid consent: the consent token is missing, malformed, forged or for another partner or scope; ask the person to issue one in the Bluezone app.',
+  },
+  consent_expired: { status: 403, message: 'The consent token has expired; ask the person for a new one.' },
+  consent_revoked: {
+    status: 403,
+    message: 'The person withdrew this consent or replaced it with a newer one; ask for a new one.',
+  },
+  // Statistics imports (POST /admin/v1/stats/denominators, /admin/v1/stats/installs).
+  import_invalid: {
+    status: 400,
+    message:
+      'The CSV file has invalid lines and nothing was imported; fix the lines named in the message and upload it again.',
+  },
+  // Issued reports (POST /admin/v1/reports, /admin/v1/reports/preview).
+  report_figures_missing: {
+    status: 409,
+    message:
+      'The statistics this report prints do not exist yet (no smartphone denominator in effect on its as-of date); import the denominators first.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** A stable API error code. */

@@ -13,6 +13,7 @@ import { serverJobs } from './jobs/index.js';
 import { type Scheduler, startScheduler } from './jobs/scheduler.js';
 import { loadAdminUnits } from './reference/admin-units.js';
 import { deriveSecrets, loadMasterKey } from './secrets.js';
+import type { SmsSender } from './sms/sms-sender.js';
 import { migrateToLatest } from './storage/migrate.js';
 import { describeStorage, openStorage } from './storage/open.js';
 import type { Storage } from './storage/storage.js';
@@ -32,10 +33,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts the server described by `config`. With `demo`, seeds demo data into an empty database. */
+/**
+ * Starts the server described by `config`. With `demo`, seeds demo data into an empty database;
+ * `sms` replaces the adapter `config.sms` names (the demo reads its phones' codes from it).
+ */
 export async function startServer(
   config: Config,
-  options: { demo?: boolean; logger?: boolean; now?: () => number } = {},
+  options: { demo?: boolean; logger?: boolean; now?: () => number; sms?: SmsSender } = {},
 ): Promise<RunningServer> {
   const storage = await openStorage(config);
   try {
@@ -43,7 +47,7 @@ export async function startServer(
     const adminUnits = loadAdminUnits();
     const secrets = deriveSecrets(loadMasterKey(config));
     const now = options.now ?? Date.now;
-    const deps = { storage, secrets, adminUnits, now };
+    const deps = { storage, secrets, adminUnits, now, ...(options.sms ? { sms: options.sms } : {}) };
     const app = await buildApp(config, deps, { logger: options.logger ?? true });
     let demoKeys: RunningServer['demoKeys'];
     if (options.demo) {

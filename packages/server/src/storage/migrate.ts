@@ -15,6 +15,11 @@ import { exposures } from './migrations/0007-exposures.js';
 import { contacts } from './migrations/0008-contacts.js';
 import { users } from './migrations/0009-users.js';
 import { contactWorkflow } from './migrations/0010-contact-workflow.js';
+import { adminLists } from './migrations/0011-admin-lists.js';
+import { stats } from './migrations/0012-stats.js';
+import { declarations } from './migrations/0013-declarations.js';
+import { partners } from './migrations/0014-partners.js';
+import { reports } from './migrations/0015-reports.js';
 import type { Dialect, Storage } from './storage.js';
 
 /** All migrations for a dialect, by name (applied in name order). */
@@ -30,6 +35,11 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0008-contacts': contacts(dialect),
     '0009-users': users(dialect),
     '0010-contact-workflow': contactWorkflow(dialect),
+    '0011-admin-lists': adminLists(dialect),
+    '0013-declarations': declarations(dialect),
+    '0014-partners': partners(dialect),
+    '0015-reports': reports(dialect),
+    '0012-stats': stats(dialect),
   };
 }
 
