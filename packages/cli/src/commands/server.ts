@@ -17,9 +17,11 @@ import {
   loadConfig,
   migrateToLatest,
   openStorage,
+  type RunningServer,
   startServer,
 } from '@bluezone/server';
 import type { Command } from 'commander';
+import { demoBanner, startDemo } from '../demo/seed.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { intOption } from '../options.js';
@@ -58,24 +60,24 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .option('--port <port>', 'TCP port (default $BLUEZONE_PORT or 8080; 0 = any free port)')
     .option('--host <address>', 'address to listen on (default $BLUEZONE_HOST or 127.0.0.1)')
     .option(...dbOption)
-    .option('--demo', 'seed demo data into an empty database')
+    .option(
+      '--demo',
+      'seed the demo (users, synthetic installs, a traced outbreak) into a new database, once',
+    )
     .action(async (options: DbOption & { port?: string; host?: string; demo?: boolean }) => {
       const config = configFrom(io, options);
-      const server = await startServer(config, { demo: options.demo === true });
+      let server: RunningServer;
+      if (options.demo) {
+        const progress = (line: string) => io.stderr(`${line}\n`);
+        const demo = await startDemo(config, { log: progress });
+        server = demo.server;
+        io.stderr(demoBanner(server.url, demo.seeded));
+      } else {
+        server = await startServer(config);
+      }
       io.stderr(
         `Bluezone server listening on ${server.url} (${describeStorage(config)}); API docs at ${server.url}/docs\n`,
       );
-      if (server.demoKeys) {
-        io.stderr(
-          [
-            'Demo data seeded. API keys for trying the API (shown once; stored only as hashes):',
-            `  admin  (X-API-Key, /admin/v1): ${server.demoKeys.admin}`,
-            `  device (X-API-Key, /api/verify, /api/certificate): ${server.demoKeys.device}`,
-            `Try: curl -s -X POST ${server.url}/admin/v1/cases -H 'x-api-key: ${server.demoKeys.admin}' -H 'content-type: application/json' -d '{"provinceCode":"01","testType":"confirmed","testDate":"${io.now().toISOString().slice(0, 10)}"}'`,
-            '',
-          ].join('\n'),
-        );
-      }
       await new Promise<void>((resolve) => closeOnSignals(server, resolve));
     });
 
