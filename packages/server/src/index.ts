@@ -7,7 +7,6 @@ export { type App, buildApp } from './app.js';
 export { API_KEY_ROLES, type ApiKeyRole, USER_ROLES, type UserRole } from './auth.js';
 export { CONFIG_EXIT_CODE, CONFIG_VARIABLES, type Config, ConfigError, loadConfig } from './config.js';
 export { type AppContext, type AppDeps, createContext } from './context.js';
-export { seedDemoData } from './demo.js';
 export { API_ERRORS, ApiError, type ApiErrorCode } from './errors.js';
 export { createApiKey } from './features/api-keys.js';
 export { type ExportsNowOutcome, runExportsNow } from './features/exports/exports.batcher.js';

@@ -7,7 +7,6 @@
 import { type App, buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createContext } from './context.js';
-import { seedDemoData } from './demo.js';
 import { createApiKey } from './features/api-keys.js';
 import { serverJobs } from './jobs/index.js';
 import { type Scheduler, startScheduler } from './jobs/scheduler.js';
@@ -24,22 +23,17 @@ export interface RunningServer {
   readonly storage: Storage;
   /** The URL it listens on, e.g. http://127.0.0.1:8080. */
   readonly url: string;
-  /**
-   * API keys made when demo data was seeded into an empty database (first `serve --demo` only),
-   * for the caller to show once; never logged.
-   */
-  readonly demoKeys?: { readonly admin: string; readonly device: string };
   /** Stops accepting requests, finishes those in flight, closes the database. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
- * Starts the server described by `config`. With `demo`, seeds demo data into an empty database;
- * `sms` replaces the adapter `config.sms` names (the demo reads its phones' codes from it).
+ * Starts the server described by `config`. `sms` replaces the adapter `config.sms` names (the
+ * demo, `bluezone serve --demo`, reads its phones' codes from it).
  */
 export async function startServer(
   config: Config,
-  options: { demo?: boolean; logger?: boolean; now?: () => number; sms?: SmsSender } = {},
+  options: { logger?: boolean; now?: () => number; sms?: SmsSender } = {},
 ): Promise<RunningServer> {
   const storage = await openStorage(config);
   try {
@@ -49,17 +43,6 @@ export async function startServer(
     const now = options.now ?? Date.now;
     const deps = { storage, secrets, adminUnits, now, ...(options.sms ? { sms: options.sms } : {}) };
     const app = await buildApp(config, deps, { logger: options.logger ?? true });
-    let demoKeys: RunningServer['demoKeys'];
-    if (options.demo) {
-      const added = await seedDemoData(storage, adminUnits, now());
-      if (added > 0) {
-        app.log.info({ installs: added }, 'seeded demo data');
-        demoKeys = {
-          admin: (await createApiKey(storage.db, 'admin', 'demo administrator', now())).key,
-          device: (await createApiKey(storage.db, 'device', 'demo app', now())).key,
-        };
-      }
-    }
     const url = await app.listen({ host: config.host, port: config.port });
     const scheduler: Scheduler | undefined = config.jobsEnabled
       ? startScheduler(createContext(config, deps), serverJobs(), { log: app.log })
@@ -70,7 +53,6 @@ export async function startServer(
       app,
       storage,
       url,
-      ...(demoKeys ? { demoKeys } : {}),
       close: () => {
         closing ??= (async () => {
           await scheduler?.stop();
