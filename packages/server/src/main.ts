@@ -7,7 +7,6 @@
 import { type App, buildApp } from './app.js';
 import type { Config } from './config.js';
 import { createContext } from './context.js';
-import { createApiKey } from './features/api-keys.js';
 import { serverJobs } from './jobs/index.js';
 import { type Scheduler, startScheduler } from './jobs/scheduler.js';
 import { loadAdminUnits } from './reference/admin-units.js';
