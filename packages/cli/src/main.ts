@@ -9,10 +9,14 @@ import { registerBenchCommands } from './commands/bench.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerExportCommands } from './commands/export.js';
 import { registerExportsCommands } from './commands/exports.js';
+import { registerImportCommands } from './commands/import.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerLegacyCommands } from './commands/legacy.js';
+import { registerReportCommands } from './commands/report.js';
 import { registerRiskCommands } from './commands/risk.js';
 import { registerServerCommands } from './commands/server.js';
+import { registerSimCommand } from './commands/sim.js';
+import { registerStatsCommands } from './commands/stats.js';
 import { registerUsersCommands } from './commands/users.js';
 import { ExitCode, isUserError, UsageError } from './errors.js';
 import { type CliIo, processIo } from './io.js';
@@ -43,9 +47,13 @@ export function buildProgram(io: CliIo): Command {
   registerRiskCommands(program, io);
   registerServerCommands(program, io);
   registerUsersCommands(program, io);
+  registerStatsCommands(program, io);
+  registerImportCommands(program, io);
+  registerReportCommands(program, io);
   registerExportsCommands(program, io);
   registerBenchCommands(program, io);
   registerDemoCommand(program, io);
+  registerSimCommand(program, io);
   // Subcommands inherit output and exit handling.
   const configure = (command: Command) => {
     command.configureOutput(output(io)).exitOverride();
