@@ -36,6 +36,21 @@ export const NATIONAL_DEFAULT_RECIPIENTS: readonly string[] = [
   `Lưu: VT, ${PLACEHOLDER}`,
 ];
 
+/**
+ * The five centrally-run cities (GSO codes: Hà Nội, Hải Phòng, Đà Nẵng, TP. Hồ Chí Minh, Cần
+ * Thơ): their total row reads "Toàn thành phố", a province's "Toàn tỉnh". The statistics give
+ * short names ("Hà Nội"), so the name alone cannot tell.
+ */
+const CENTRAL_CITIES: ReadonlySet<string> = new Set(['01', '31', '48', '79', '92']);
+
+/** "thành phố" for a centrally-run city, else "tỉnh". */
+export function provinceKind(province: {
+  readonly code: string;
+  readonly name: string;
+}): 'thành phố' | 'tỉnh' {
+  return CENTRAL_CITIES.has(province.code) || province.name.startsWith('Thành phố') ? 'thành phố' : 'tỉnh';
+}
+
 const TRACING_COLUMNS: TableBlock['columns'] = [
   { header: 'TT', width: 6, align: 'center' },
   { header: 'Tỉnh, thành phố', width: 30, align: 'left' },
@@ -328,7 +343,7 @@ export function buildNationalReport(input: NationalReportInput): ReportDocument 
     blocks.push(
       statTable('districts', districts, p, {
         areaHeader: 'Huyện, thị xã, thành phố',
-        totalLabel: `Toàn ${p.name.startsWith('Thành phố') ? 'thành phố' : 'tỉnh'}`,
+        totalLabel: `Toàn ${provinceKind(p)}`,
         size: 11,
       }),
     );

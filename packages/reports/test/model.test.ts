@@ -13,6 +13,7 @@ import {
   type ReportDocument,
 } from '../src/index.js';
 import type { Block } from '../src/model.js';
+import { provinceKind } from '../src/national.js';
 import {
   CUC_THH,
   nationalTable,
@@ -280,6 +281,13 @@ describe('national summary', () => {
     expect(t.rows).toHaveLength(THAI_NGUYEN_DISTRICTS.length + 1);
     expect(t.rows.at(-1)!.cells[1]).toBe('Toàn tỉnh');
     expect(t.rows.at(-1)!.cells[2]).toBe('270.626');
+  });
+
+  it('calls a centrally-run city "thành phố" by its code, whatever the name says', () => {
+    expect(provinceKind({ code: '01', name: 'Hà Nội' })).toBe('thành phố');
+    expect(provinceKind({ code: '92', name: 'Cần Thơ' })).toBe('thành phố');
+    expect(provinceKind({ code: '19', name: 'Thái Nguyên' })).toBe('tỉnh');
+    expect(provinceKind({ code: '19', name: 'Tỉnh Thái Nguyên' })).toBe('tỉnh');
   });
 
   it('numbers its sections I–VI and appends the statistics table', () => {
