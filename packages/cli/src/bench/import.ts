@@ -77,7 +77,10 @@ async function run(options: BenchmarkOptions): Promise<BenchmarkReport> {
             })
             .execute();
           const writer = new InstallBulkWriter(trx, 'sqlite', 'imp_bare', adminUnits.asOf, bulk.raw);
-          for (const row of rows) await writer.add(row);
+          for (const row of rows) {
+            const pending = writer.add(row);
+            if (pending) await pending;
+          }
           await writer.flush();
         });
         bareRates.push(count / ((nowMs() - start) / 1000));

@@ -66,7 +66,10 @@ async function run(options: BenchmarkOptions): Promise<BenchmarkReport> {
           })
           .execute();
         const writer = new InstallBulkWriter(trx, 'sqlite', importId, adminUnits.asOf, bulk.raw);
-        for (let i = 0; i < n; i++) await writer.add(generator.row(done + i));
+        for (let i = 0; i < n; i++) {
+          const pending = writer.add(generator.row(done + i));
+          if (pending) await pending;
+        }
         await writer.flush();
         await writer.writeCounters();
       });

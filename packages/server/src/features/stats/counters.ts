@@ -79,6 +79,37 @@ export function carrierDim(phoneVerifiedAt: number | null, carrier: string | nul
   return carrier ?? OTHER_CARRIER;
 }
 
+/** SQLite's BINARY order of two ASCII texts (JavaScript's `<` on code units is the same). */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The primary-key order of `stats_counters` (grain, res, period, province, district, carrier, platform). */
+function compareCounterKeys(a: Database['stats_counters'], b: Database['stats_counters']): number {
+  return (
+    compareText(a.grain, b.grain) ||
+    compareText(a.res, b.res) ||
+    a.period - b.period ||
+    compareText(a.province_code, b.province_code) ||
+    compareText(a.district_code, b.district_code) ||
+    compareText(a.carrier, b.carrier) ||
+    compareText(a.platform, b.platform)
+  );
+}
+
+/** The primary-key order of `stats_activity` (grain, day, gap, province, district, carrier, platform). */
+function compareActivityKeys(a: Database['stats_activity'], b: Database['stats_activity']): number {
+  return (
+    compareText(a.grain, b.grain) ||
+    a.day - b.day ||
+    a.gap - b.gap ||
+    compareText(a.province_code, b.province_code) ||
+    compareText(a.district_code, b.district_code) ||
+    compareText(a.carrier, b.carrier) ||
+    compareText(a.platform, b.platform)
+  );
+}
+
 /** A batch of counter increments, merged by key, written in one upsert per table. */
 export class CounterDeltas {
   private readonly counters = new Map<string, Database['stats_counters']>();
@@ -145,7 +176,10 @@ export class CounterDeltas {
 
   /**
    * Adds the increments through a better-sqlite3 connection with one prepared statement per
-   * table (the bulk import's path; in the caller's transaction on that connection).
+   * table (the bulk import's path; in the caller's transaction on that connection). The rows are
+   * written in primary-key order: both tables are clustered on their key (`WITHOUT ROWID`), so
+   * sorted upserts walk the B-tree sequentially instead of touching a random page each — an import
+   * spread over months and districts has several distinct counter rows per install.
    */
   writeSqlite(raw: SqliteDatabase.Database): void {
     const counters = raw.prepare(
@@ -155,7 +189,7 @@ export class CounterDeltas {
        set installs = stats_counters.installs + excluded.installs,
            phone_registered = stats_counters.phone_registered + excluded.phone_registered`,
     );
-    for (const r of this.counters.values())
+    for (const r of [...this.counters.values()].sort(compareCounterKeys))
       counters.run(
         r.grain,
         r.res,
@@ -173,7 +207,7 @@ export class CounterDeltas {
        on conflict (grain, day, gap, province_code, district_code, carrier, platform) do update
        set installs = stats_activity.installs + excluded.installs`,
     );
-    for (const r of this.activity.values())
+    for (const r of [...this.activity.values()].sort(compareActivityKeys))
       activity.run(
         r.grain,
         r.day,

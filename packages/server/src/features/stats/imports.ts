@@ -15,9 +15,10 @@ import type { Database } from '../../storage/database.js';
 import type { Dialect, Storage } from '../../storage/storage.js';
 import { vietnamDay } from '../../time.js';
 import { vnPhoneNumbers } from '../phones/phone-number.js';
-import { CounterDeltas, NO_CARRIER, OTHER_CARRIER } from './counters.js';
+import type { CounterDeltas } from './counters.js';
 import { type CsvRecord, CsvSyntaxError, csvRecords } from './csv-records.js';
-import { dayNumber, GAP_NONE, hourBucket } from './periods.js';
+import { ImportCounters } from './import-counters.js';
+import { dayNumber } from './periods.js';
 
 /** Columns of a denominators file, in order. */
 export const DENOMINATOR_COLUMNS = [
@@ -107,11 +108,66 @@ class Errors {
 const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
+/** Digits of `value` from `at` to `at + n` as a number, or -1 when one is not a digit. */
+function digits(value: string, at: number, n: number): number {
+  let x = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = value.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    x = x * 10 + c;
+  }
+  return x;
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The exports' usual forms without a regular expression or a Date: `YYYY-MM-DDTHH:MM:SSZ`,
+ * `…SS.sssZ` and `…SS±HH:MM`, on the calendar, hours 00–23. Undefined for anything else, which
+ * {@link parseImportInstant} then parses the general way (with the same results).
+ */
+function parseIsoFast(v: string): number | undefined {
+  const len = v.length;
+  if (len !== 20 && len !== 24 && len !== 25) return undefined;
+  if (v[4] !== '-' || v[7] !== '-' || v[10] !== 'T' || v[13] !== ':' || v[16] !== ':') return undefined;
+  const y = digits(v, 0, 4);
+  const mo = digits(v, 5, 2);
+  const d = digits(v, 8, 2);
+  const h = digits(v, 11, 2);
+  const mi = digits(v, 14, 2);
+  const sec = digits(v, 17, 2);
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+    return undefined;
+  if (
+    d > DAYS_IN_MONTH[mo - 1]! ||
+    (mo === 2 && d === 29 && (y % 4 !== 0 || (y % 100 === 0 && y % 400 !== 0)))
+  )
+    return undefined;
+  let ms = 0;
+  let offset = 0;
+  if (len === 20) {
+    if (v[19] !== 'Z') return undefined;
+  } else if (len === 24) {
+    if (v[19] !== '.' || v[23] !== 'Z') return undefined;
+    ms = digits(v, 20, 3);
+    if (ms < 0) return undefined;
+  } else {
+    const sign = v[19] === '+' ? 1 : v[19] === '-' ? -1 : 0;
+    const oh = digits(v, 20, 2);
+    const om = digits(v, 23, 2);
+    if (sign === 0 || v[22] !== ':' || oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
+    offset = sign * (oh * 60 + om) * 60_000;
+  }
+  return Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offset;
+}
+
 /**
  * Parses an ISO time of an import: a date-time with `Z` or an offset, or without one in Vietnam
  * time (UTC+7); a bare date is 00:00 Vietnam time. Undefined when invalid.
  */
 export function parseImportInstant(value: string): number | undefined {
+  const fast = parseIsoFast(value);
+  if (fast !== undefined) return fast;
   const m = INSTANT.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, hh = '00', mi = '00', ss = '00', frac = '0', zone = '+07:00'] = m;
@@ -300,8 +356,8 @@ export function importedInstallId(sourceId: string): string {
  * imported install, and the unique index still holds.
  */
 function importedTokenHash(id: string): Uint8Array {
-  const bytes = new TextEncoder().encode(`import:${id}`);
-  return bytes.length === 32 ? new TextEncoder().encode(`import::${id}`) : bytes;
+  const bytes = Buffer.from(`import:${id}`, 'utf8');
+  return bytes.length === 32 ? Buffer.from(`import::${id}`, 'utf8') : bytes;
 }
 
 const INSTALL_COLUMN_NAMES = [
@@ -363,8 +419,9 @@ export interface ImportedInstall {
 export class InstallBulkWriter {
   private readonly installSql: string;
   private readonly daysSql: string;
-  /** Compact aggregation before expanding into the counter grains (one map operation per event). */
-  private readonly events = new Map<string, number>();
+  /** The counter increments, aggregated in memory, written once per counter row at the end. */
+  private readonly counters = new ImportCounters();
+  private readonly days = new Map<number, string>();
   private readonly params: unknown[] = [];
   private readonly dayParams: unknown[] = [];
   private pending: string[] = [];
@@ -406,72 +463,92 @@ export class InstallBulkWriter {
     );
   }
 
-  /** Adds one install; writes a batch when it is full. */
-  async add(row: ImportedInstall): Promise<void> {
-    if (this.rawInstall && this.rawDay) {
-      this.count(row);
-      const inserted = this.rawInstall.run(
-        row.id,
-        importedTokenHash(row.id),
-        row.platform,
-        'import',
-        row.province,
-        row.district,
-        this.adminUnitsAsOf,
-        'vi',
-        row.createdAt,
-        row.lastActiveAt,
-        null,
-        row.phoneVerifiedAt,
-        row.carrier,
-        this.importId,
-      );
-      if (inserted.changes === 0) this.duplicates.push(row.id);
-      else if (row.lastActiveAt !== null) this.rawDay.run(row.id, vietnamDay(row.lastActiveAt));
-      return;
-    }
-    this.params.push(
+  /**
+   * Adds one install; writes a batch when it is full. On the raw SQLite path the row is written at
+   * once and nothing is returned (no promise per row); otherwise await the promise.
+   */
+  add(row: ImportedInstall): Promise<void> | undefined {
+    return this.addInstall(
       row.id,
-      importedTokenHash(row.id),
+      row.createdAt,
       row.platform,
-      'import',
       row.province,
       row.district,
-      this.adminUnitsAsOf,
-      'vi',
-      row.createdAt,
-      row.lastActiveAt,
-      null,
       row.phoneVerifiedAt,
       row.carrier,
-      this.importId,
+      row.lastActiveAt,
     );
-    this.pending.push(row.id);
-    this.count(row);
-    if (row.lastActiveAt !== null) this.dayParams.push(row.id, vietnamDay(row.lastActiveAt));
-    if (this.pending.length === BULK_ROWS) await this.flush();
   }
 
-  private count(row: ImportedInstall): void {
-    const dims = `${row.province}|${row.district ?? ''}|${row.platform}`;
-    this.bump(`i|${hourBucket(row.createdAt)}|${dims}`);
-    if (row.phoneVerifiedAt !== null)
-      this.bump(`p|${hourBucket(row.phoneVerifiedAt)}|${dims}|${row.carrier ?? OTHER_CARRIER}`);
-    if (row.lastActiveAt !== null) {
-      const carrier = row.phoneVerifiedAt === null ? NO_CARRIER : (row.carrier ?? OTHER_CARRIER);
-      this.bump(`a|${dayNumber(row.lastActiveAt)}|${dims}|${carrier}`);
+  /** {@link add} without a row object (the import's hot path). */
+  addInstall(
+    id: string,
+    createdAt: number,
+    platform: string,
+    province: string,
+    district: string | null,
+    phoneVerifiedAt: number | null,
+    carrier: string | null,
+    lastActiveAt: number | null,
+  ): Promise<void> | undefined {
+    this.counters.add(province, district, platform, createdAt, phoneVerifiedAt, carrier, lastActiveAt);
+    if (this.rawInstall && this.rawDay) {
+      const inserted = this.rawInstall.run(
+        id,
+        importedTokenHash(id),
+        platform,
+        'import',
+        province,
+        district,
+        this.adminUnitsAsOf,
+        'vi',
+        createdAt,
+        lastActiveAt,
+        null,
+        phoneVerifiedAt,
+        carrier,
+        this.importId,
+      );
+      if (inserted.changes === 0) this.duplicates.push(id);
+      else if (lastActiveAt !== null) this.rawDay.run(id, this.dayText(lastActiveAt));
+      return undefined;
     }
+    this.params.push(
+      id,
+      importedTokenHash(id),
+      platform,
+      'import',
+      province,
+      district,
+      this.adminUnitsAsOf,
+      'vi',
+      createdAt,
+      lastActiveAt,
+      null,
+      phoneVerifiedAt,
+      carrier,
+      this.importId,
+    );
+    this.pending.push(id);
+    if (lastActiveAt !== null) this.dayParams.push(id, this.dayText(lastActiveAt));
+    return this.pending.length === BULK_ROWS ? this.flush() : undefined;
+  }
+
+  /** The `install_days.day` of an instant (YYYY-MM-DD, Vietnam time), cached by day. */
+  private dayText(ms: number): string {
+    const day = dayNumber(ms);
+    let text = this.days.get(day);
+    if (text === undefined) {
+      text = vietnamDay(ms);
+      this.days.set(day, text);
+    }
+    return text;
   }
 
   /** Writes the counter increments of every install added (in the writer's transaction). */
   async writeCounters(): Promise<void> {
-    const deltas = this.deltas();
-    if (this.raw) deltas.writeSqlite(this.raw);
-    else await deltas.write(this.trx);
-  }
-
-  private bump(key: string): void {
-    this.events.set(key, (this.events.get(key) ?? 0) + 1);
+    if (this.raw) this.counters.writeSqlite(this.raw);
+    else await this.counters.write(this.trx);
   }
 
   /** Writes the rows not written yet. */
@@ -520,27 +597,7 @@ export class InstallBulkWriter {
 
   /** The counter increments of every install added. */
   deltas(): CounterDeltas {
-    const deltas = new CounterDeltas();
-    for (const [key, n] of this.events) {
-      const [kind, period, province, district, platform, carrier] = key.split('|') as [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string | undefined,
-      ];
-      const dims = {
-        province: province!,
-        district: district === '' ? null : district!,
-        platform: platform!,
-        carrier: carrier ?? NO_CARRIER,
-      };
-      if (kind === 'i') deltas.installAt(dims, Number(period), n);
-      else if (kind === 'p') deltas.phoneAt(dims, Number(period), n);
-      else deltas.checkIn(dims, Number(period), GAP_NONE, n);
-    }
-    return deltas;
+    return this.counters.deltas();
   }
 }
 
@@ -694,16 +751,17 @@ export async function importInstalls(
             rows++;
             if (verified !== null) phones++;
             if (lastActive !== null) active++;
-            await writer.add({
-              id: importedInstallId(sourceId),
-              createdAt: createdAt!,
+            const pending = writer.addInstall(
+              importedInstallId(sourceId),
+              createdAt!,
               platform,
               province,
               district,
-              phoneVerifiedAt: verified as number | null,
+              verified as number | null,
               carrier,
-              lastActiveAt: lastActive as number | null,
-            });
+              lastActive as number | null,
+            );
+            if (pending) await pending;
           }
           // Once a line is bad nothing is written, so IDs imported before are looked up instead.
           if (errors.total > 0) await reportImportedBefore(trx, batch, ids, errors, importId);

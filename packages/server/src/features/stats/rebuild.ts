@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Storage } from '../../storage/storage.js';
 import { VIETNAM_OFFSET_MS } from '../../time.js';
 import { GAP_NONE } from './periods.js';
@@ -29,8 +29,12 @@ export async function rebuildCounters(storage: Storage): Promise<RebuildSummary>
       ? sql`(day::date - date '1970-01-01')`
       : sql`cast(julianday(day) - 2440587.5 as integer)`;
   // Hour bucket k holds ((k − 1) h, k h] of Vietnamese time (periods.ts hourBucket).
+  // Integer division truncates toward zero in both engines; periods floor (before 1970 too).
+  const floorDiv = (x: RawBuilder<unknown>, d: number) =>
+    sql`(case when ${x} >= 0 then ${x} / ${sql.lit(d)} else -((${sql.lit(d - 1)} - ${x}) / ${sql.lit(d)}) end)`;
   const bucket = (column: string) =>
-    sql`((${sql.ref(column)} + ${sql.lit(VIETNAM_OFFSET_MS + HOUR - 1)}) / ${sql.lit(HOUR)})`;
+    floorDiv(sql`(${sql.ref(column)} + ${sql.lit(VIETNAM_OFFSET_MS + HOUR - 1)})`, HOUR);
+  const dayOfPeriod = floorDiv(sql`(period - 1)`, 24);
   return storage.transaction(async (trx) => {
     await trx.deleteFrom('stats_counters').execute();
     await trx.deleteFrom('stats_activity').execute();
@@ -84,9 +88,9 @@ export async function rebuildCounters(storage: Storage): Promise<RebuildSummary>
         from stats_rebuild where ${kinds} group by period, ${g.group}`.execute(trx);
       await sql`insert into stats_counters
         (grain, res, period, province_code, district_code, carrier, platform, installs, phone_registered)
-        select ${sql.lit(g.grain)}, 'day', (period - 1) / 24, ${g.cols},
+        select ${sql.lit(g.grain)}, 'day', ${dayOfPeriod}, ${g.cols},
           sum(case when kind = 'i' then n else 0 end), sum(case when kind = 'p' then n else 0 end)
-        from stats_rebuild where ${kinds} group by (period - 1) / 24, ${g.group}`.execute(trx);
+        from stats_rebuild where ${kinds} group by ${dayOfPeriod}, ${g.group}`.execute(trx);
       await sql`insert into stats_activity (grain, day, gap, province_code, district_code, carrier, platform, installs)
         select ${sql.lit(g.grain)}, period, gap, ${g.cols}, sum(n)
         from stats_rebuild where kind = 'a' group by period, gap, ${g.group}`.execute(trx);
