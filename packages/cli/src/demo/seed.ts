@@ -162,6 +162,10 @@ async function seed(
     trustedConfigKeys,
     lastSms: (to) => lastTo(to)?.text,
     runExports: async () => {
+      // A run that includes the current period ends its batch at the next whole second (file
+      // headers hold seconds): keys uploaded within that second go out with the next batch, so
+      // a second run in the same second would find nothing due. Wait for the second to pass.
+      await new Promise((resolve) => setTimeout(resolve, 1001 - (now() % 1000)));
       const outcome = await runExportsNow(config, server.storage, now);
       if (outcome.status === 'error') throw outcome.error;
     },
