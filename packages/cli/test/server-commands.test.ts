@@ -41,6 +41,10 @@ describe('bluezone migrate and apikeys', () => {
     const role = await runCli(['apikeys', 'add', '--role', 'root', '--db', join(dir, 'bz.db')]);
     expect(role.code).toBe(2);
     expect(role.stderr).toBe('bluezone: --role must be one of admin, lab, device, got "root"\n');
+    // A partner key is made with its partner (POST /admin/v1/partners), never on its own.
+    const partner = await runCli(['apikeys', 'add', '--role', 'partner', '--db', join(dir, 'bz.db')]);
+    expect(partner.code).toBe(2);
+    expect(partner.stderr).toMatch(/--role must be one of admin, lab, device, got "partner"/);
     const port = await runCli(['serve', '--port', '99999']);
     expect(port.code).toBe(2);
     expect(port.stderr).toMatch(/--port must be a whole number from 0 to 65535/);

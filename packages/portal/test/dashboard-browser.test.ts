@@ -53,6 +53,21 @@ const vnDay = (daysAgo: number) =>
 const at = (daysAgo: number, minutes = 0) =>
   `${vnDay(daysAgo)}T10:${String(minutes).padStart(2, '0')}:00+07:00`;
 
+/**
+ * Waits until the element `testId` shows exactly `text`: the page refetches after navigation, so
+ * a value read at once may still be the previous one (Playwright retries; the failure names both).
+ */
+async function shows(page: Page, testId: string, text: string): Promise<void> {
+  const element = page.getByTestId(testId);
+  try {
+    await element
+      .filter({ hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) })
+      .waitFor({ timeout: 10_000 });
+  } catch {
+    expect(await element.textContent(), testId).toBe(text);
+  }
+}
+
 const DENOMINATORS = [
   'effective_date,province_code,district_code,carrier,smartphones',
   '2020-09-01,79,,,10000',
@@ -196,10 +211,10 @@ describe('dashboard, province page, reports and imports in a browser', { timeout
     await page.getByRole('heading', { name: 'Tổng quan cài đặt Bluezone', level: 1 }).waitFor();
 
     // KPI cards in Vietnamese notation (the denominators above were not replaced by the bad file).
-    await expect(page.getByTestId('kpi-installs').textContent()).resolves.toBe('2.384');
-    await expect(page.getByTestId('kpi-phone').textContent()).resolves.toBe('2.284');
-    await expect(page.getByTestId('kpi-rate').textContent()).resolves.toBe('16,92 %');
-    await expect(page.getByTestId('kpi-gap').textContent()).resolves.toBe('4.466');
+    await shows(page, 'kpi-installs', '2.384');
+    await shows(page, 'kpi-phone', '2.284');
+    await shows(page, 'kpi-rate', '16,92 %');
+    await shows(page, 'kpi-gap', '4.466');
     await expect(page.getByTestId('kpi-gap').locator('..').textContent()).resolves.toBe(
       'Cần thêm để đạt 50 %4.466người có số điện thoại (còn thiếu 33,08 điểm %)',
     );
@@ -295,8 +310,8 @@ describe('dashboard, province page, reports and imports in a browser', { timeout
     // In English: the same figures in English notation.
     await page.getByRole('button', { name: 'Chuyển sang tiếng Anh' }).click();
     await page.getByRole('heading', { name: 'Bluezone installations', level: 1 }).waitFor();
-    await expect(page.getByTestId('kpi-installs').textContent()).resolves.toBe('2,384');
-    await expect(page.getByTestId('kpi-rate').textContent()).resolves.toBe('16.92%');
+    await shows(page, 'kpi-installs', '2,384');
+    await shows(page, 'kpi-rate', '16.92%');
     const hcmEnglish = rows.filter({ has: page.getByRole('link', { name: 'Ho Chi Minh', exact: true }) });
     expect(await hcmEnglish.locator('td').allTextContents()).toEqual(
       expect.arrayContaining(['1,334', '12.34%']),
@@ -311,7 +326,7 @@ describe('dashboard, province page, reports and imports in a browser', { timeout
     await page.waitForURL(/asOf=/);
     const [y, m, d] = vnDay(5).split('-').map(Number);
     await page.getByText(`Số liệu tính đến 08h00 ngày ${d}/${m}/${y} (giờ Việt Nam)`).waitFor();
-    await expect(page.getByTestId('kpi-phone').textContent()).resolves.toBe('2.050');
+    await shows(page, 'kpi-phone', '2.050');
     expect(await hcm.locator('td').allTextContents()).toEqual(
       expect.arrayContaining(['1.100', '1.000', '10,00 %']),
     );
@@ -320,11 +335,11 @@ describe('dashboard, province page, reports and imports in a browser', { timeout
     await hcm.getByRole('link', { name: /Hồ Chí Minh/ }).click();
     await page.waitForURL(/\/dashboard\/79\?asOf=/);
     await page.getByRole('heading', { name: /^Cài đặt Bluezone: (Thành phố )?Hồ Chí Minh$/ }).waitFor();
-    await expect(page.getByTestId('kpi-rate').textContent()).resolves.toBe('10,00 %');
+    await shows(page, 'kpi-rate', '10,00 %');
     await page.getByRole('button', { name: 'Mới nhất' }).click();
     await page.waitForURL(/\/dashboard\/79$/);
-    await expect(page.getByTestId('kpi-rate').textContent()).resolves.toBe('12,34 %');
-    await expect(page.getByTestId('kpi-rank').textContent()).resolves.toBe('4/63');
+    await shows(page, 'kpi-rate', '12,34 %');
+    await shows(page, 'kpi-rank', '4/63');
     const districts = page.getByTestId('district-table');
     const districtRows = await districts
       .locator('tbody tr')
@@ -344,7 +359,7 @@ describe('dashboard, province page, reports and imports in a browser', { timeout
     await page.getByTestId('rate-map').locator('path[data-code="40"]').click();
     await page.waitForURL(/\/dashboard\/40$/);
     await page.getByRole('heading', { name: /^Cài đặt Bluezone: (Tỉnh )?Nghệ An$/ }).waitFor();
-    await expect(page.getByTestId('kpi-rate').textContent()).resolves.toBe('—');
+    await shows(page, 'kpi-rate', '—');
     await context.close();
   });
 
@@ -352,10 +367,10 @@ describe('dashboard, province page, reports and imports in a browser', { timeout
     const { context, page } = await newPage(browser);
     await logIn(page, server.url, users.hcm, PASSWORD);
     await page.waitForURL(/\/dashboard$/);
-    await expect(page.getByTestId('kpi-installs').textContent()).resolves.toBe('1.334');
-    await expect(page.getByTestId('kpi-rate').textContent()).resolves.toBe('12,34 %');
-    await expect(page.getByTestId('kpi-rank').textContent()).resolves.toBe('4/63');
-    await expect(page.getByTestId('kpi-gap').textContent()).resolves.toBe('3.766');
+    await shows(page, 'kpi-installs', '1.334');
+    await shows(page, 'kpi-rate', '12,34 %');
+    await shows(page, 'kpi-rank', '4/63');
+    await shows(page, 'kpi-gap', '3.766');
     await expect(page.getByTestId('kpi-gap').locator('..').textContent()).resolves.toContain(
       'Cần thêm để đạt 50 %3.766người có số điện thoại (còn thiếu 37,66 điểm %)',
     );

@@ -19,6 +19,11 @@ import { hashSecret, safeEqual } from './ids.js';
 export const API_KEY_ROLES = ['admin', 'lab', 'device', 'partner'] as const;
 /** An API key role. */
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+/**
+ * Roles of keys made on their own (`bluezone apikeys add`, `POST /admin/v1/api-keys`). A
+ * `partner` key belongs to a partner and is made with it (`POST /admin/v1/partners`).
+ */
+export const STANDALONE_API_KEY_ROLES = ['admin', 'lab', 'device'] as const satisfies readonly ApiKeyRole[];
 
 /** The install that sent `request`, from its bearer device token; 401 otherwise. */
 export async function authenticateDevice(ctx: AppContext, request: FastifyRequest): Promise<InstallRow> {

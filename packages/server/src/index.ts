@@ -4,7 +4,13 @@
  * @module
  */
 export { type App, buildApp } from './app.js';
-export { API_KEY_ROLES, type ApiKeyRole, USER_ROLES, type UserRole } from './auth.js';
+export {
+  API_KEY_ROLES,
+  type ApiKeyRole,
+  STANDALONE_API_KEY_ROLES,
+  USER_ROLES,
+  type UserRole,
+} from './auth.js';
 export { CONFIG_EXIT_CODE, CONFIG_VARIABLES, type Config, ConfigError, loadConfig } from './config.js';
 export { type AppContext, type AppDeps, createContext } from './context.js';
 export { API_ERRORS, ApiError, type ApiErrorCode } from './errors.js';

@@ -679,6 +679,7 @@ for (const engine of ENGINES) {
 
       for (const [body, field] of [
         [{ role: 'root', label: 'x' }, 'role'],
+        [{ role: 'partner', label: 'made without its partner' }, 'role'],
         [{ label: 'x' }, 'role'],
         [{ role: 'admin' }, 'label'],
         [{ role: 'admin', label: '' }, 'label'],

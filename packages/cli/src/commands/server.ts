@@ -7,7 +7,6 @@
  * @module
  */
 import {
-  API_KEY_ROLES,
   type ApiKeyRole,
   type Config,
   ConfigError,
@@ -18,6 +17,7 @@ import {
   migrateToLatest,
   openStorage,
   type RunningServer,
+  STANDALONE_API_KEY_ROLES,
   startServer,
 } from '@bluezone/server';
 import type { Command } from 'commander';
@@ -105,14 +105,14 @@ export function registerServerCommands(program: Command, io: CliIo): void {
   apikeys
     .command('add')
     .description('Create an API key; the key is printed once and stored only as a hash')
-    .requiredOption('--role <role>', `one of ${API_KEY_ROLES.join(', ')}`)
+    .requiredOption('--role <role>', `one of ${STANDALONE_API_KEY_ROLES.join(', ')}`)
     .option('--name <name>', 'what the key is for', 'unnamed')
     .option(...dbOption)
     .option('--json', 'print {"id","key","role"}')
     .action(async (options: DbOption & { role: string; name: string; json?: boolean }) => {
-      if (!(API_KEY_ROLES as readonly string[]).includes(options.role)) {
+      if (!(STANDALONE_API_KEY_ROLES as readonly string[]).includes(options.role)) {
         throw new UsageError(
-          `--role must be one of ${API_KEY_ROLES.join(', ')}, got ${JSON.stringify(options.role)}`,
+          `--role must be one of ${STANDALONE_API_KEY_ROLES.join(', ')}, got ${JSON.stringify(options.role)}`,
         );
       }
       if (options.name.length > 100) throw new UsageError('--name must be at most 100 characters');

@@ -18,7 +18,14 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteModule } from '../app.js';
-import { type AdminPrincipal, API_KEY_ROLES, type ApiKeyRole, actorOf, authenticateAdmin } from '../auth.js';
+import {
+  type AdminPrincipal,
+  API_KEY_ROLES,
+  type ApiKeyRole,
+  actorOf,
+  authenticateAdmin,
+  STANDALONE_API_KEY_ROLES,
+} from '../auth.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -46,7 +53,9 @@ const ApiKey = Type.Object({
 /** Body of `POST /admin/v1/api-keys`. */
 export const NewApiKeyRequest = Type.Object(
   {
-    role: Type.Enum([...API_KEY_ROLES]),
+    role: Type.Enum([...STANDALONE_API_KEY_ROLES], {
+      description: 'partner keys are made with their partner (POST /admin/v1/partners)',
+    }),
     label: Type.String({
       minLength: 1,
       maxLength: MAX_API_KEY_LABEL,
