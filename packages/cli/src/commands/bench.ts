@@ -10,6 +10,7 @@ import { renderBenchmarksMarkdown } from '../bench/markdown.js';
 import { benchmarks } from '../bench/registry.js';
 import { formatNumber } from '../bench/stats.js';
 import type { BenchmarkReport } from '../bench/types.js';
+import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { intOption } from '../options.js';
 import { progressBar } from '../progress.js';
@@ -57,11 +58,33 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
     .description('Run every benchmark; with --write, write the markdown report')
     .option('--write <file>', 'write the report (docs/benchmarks.md)')
     .option('--quick', 'fewer repetitions (smoke test)')
-    .action(async (options: { write?: string; quick?: boolean }) => {
+    .option(
+      '--size <id=n...>',
+      'workload of one benchmark instead of its default, e.g. stats=5000000 (repeatable; the report says what ran)',
+    )
+    .action(async (options: { write?: string; quick?: boolean; size?: string[] }) => {
+      const sizes = new Map<string, number>();
+      for (const entry of options.size ?? []) {
+        const match = /^([a-z-]+)=([0-9]+)$/.exec(entry);
+        const benchmark = benchmarks.find((b) => b.id === match?.[1]);
+        if (!match || !benchmark?.sizeOption)
+          throw new UsageError(
+            `--size takes id=n for a sizable benchmark (${benchmarks
+              .filter((b) => b.sizeOption)
+              .map((b) => b.id)
+              .join(', ')}), got ${JSON.stringify(entry)}`,
+          );
+        sizes.set(benchmark.id, intOption(match[2], `--size ${benchmark.id}`, 1, benchmark.sizeOption.max) ?? 1);
+      }
       const reports: BenchmarkReport[] = [];
       for (const benchmark of benchmarks) {
         const bar = progressBar(io, benchmark.id);
-        const report = await benchmark.run({ quick: options.quick === true, progress: bar.update });
+        const size = sizes.get(benchmark.id);
+        const report = await benchmark.run({
+          ...(size === undefined ? {} : { size }),
+          quick: options.quick === true,
+          progress: bar.update,
+        });
         bar.stop();
         reports.push(report);
         io.stdout(summary(report));
