@@ -171,7 +171,9 @@ describe('portal in a browser against a real server', { timeout: 240_000 }, () =
     await server?.close();
   });
 
-  const newPage = async (viewport: { width: number; height: number } = VIEWPORT): Promise<{ context: BrowserContext; page: Page }> => {
+  const newPage = async (
+    viewport: { width: number; height: number } = VIEWPORT,
+  ): Promise<{ context: BrowserContext; page: Page }> => {
     const context = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
     const page = await context.newPage();
     page.on('dialog', (dialog) => void dialog.accept());
