@@ -74,7 +74,10 @@ export function registerBenchCommands(program: Command, io: CliIo): void {
               .map((b) => b.id)
               .join(', ')}), got ${JSON.stringify(entry)}`,
           );
-        sizes.set(benchmark.id, intOption(match[2], `--size ${benchmark.id}`, 1, benchmark.sizeOption.max) ?? 1);
+        sizes.set(
+          benchmark.id,
+          intOption(match[2], `--size ${benchmark.id}`, 1, benchmark.sizeOption.max) ?? 1,
+        );
       }
       const reports: BenchmarkReport[] = [];
       for (const benchmark of benchmarks) {
