@@ -1,10 +1,12 @@
 /**
- * Reference data copied into `packages/sim/data` (PROVENANCE.md there): provinces with their 2020
- * average population, the 707 districts in force in November 2020, and the fitted channel.
+ * Reference data: provinces with their 2020 average population and the 707 districts in force in
+ * November 2020 come from the server's reference data (`loadAdminUnits`, `loadPopulation`; their
+ * provenance is in packages/server/data); the fitted channel from `packages/sim/data`.
  *
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { loadAdminUnits, loadPopulation } from '@bluezone/server';
 
 function readJson<T>(name: string): T {
   // `src/` under vitest and `dist/` when built both sit next to `data/`.
@@ -21,8 +23,6 @@ export interface ProvinceInfo {
 export interface DistrictInfo {
   readonly code: string;
   readonly name: string;
-  /** GSO type: quan, huyen, thi_xa, thanh_pho. */
-  readonly type: string;
   readonly province: string;
 }
 
@@ -44,7 +44,14 @@ let fit: ChannelFit | undefined;
 
 /** The 63 provinces of 2020 with their population. */
 export function loadProvinces(): readonly ProvinceInfo[] {
-  provinces ??= readJson<{ provinces: ProvinceInfo[] }>('population-2020-average.json').provinces;
+  if (!provinces) {
+    const population = loadPopulation();
+    provinces = [...loadAdminUnits().provinces.values()].map((p) => ({
+      code: p.code,
+      name: p.name,
+      population: population.get(p.code) ?? 0,
+    }));
+  }
   return provinces;
 }
 
@@ -55,7 +62,11 @@ export function findProvince(code: string): ProvinceInfo | undefined {
 
 /** The districts of a province (GSO list of 2020-11-01). */
 export function provinceDistricts(code: string): readonly DistrictInfo[] {
-  districts ??= readJson<{ districts: DistrictInfo[] }>('districts-2020-11.json').districts;
+  districts ??= [...loadAdminUnits().districts.values()].map((d) => ({
+    code: d.code,
+    name: d.name,
+    province: d.provinceCode,
+  }));
   return districts.filter((d) => d.province === code);
 }
 
