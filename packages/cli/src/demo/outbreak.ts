@@ -71,6 +71,26 @@ export interface DemoOutbreakResult {
   readonly notWarned: number;
 }
 
+/** An `X-API-Key` caller of the admin API whose failures throw with the answer in the message. */
+export function adminClient(
+  baseUrl: string,
+  apiKey: string,
+): (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>> {
+  return async (method, path, body) => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        'x-api-key': apiKey,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new Error(`demo: ${method} ${path} answered ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
+
 /** A phone clock the demo moves back in time for the encounters; the SDK never sleeps here. */
 function settableClock(start: number): DeviceClock & { set(ms: number): void } {
   let t = start;
@@ -94,19 +114,7 @@ export async function seedDemoOutbreak(options: DemoOutbreakOptions): Promise<De
   const log = options.log ?? (() => {});
   const start = options.now();
   const clock = settableClock(start);
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${options.baseUrl}${path}`, {
-      method,
-      headers: {
-        'x-api-key': options.adminKey,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`demo: ${method} ${path} answered ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const admin = adminClient(options.baseUrl, options.adminKey);
 
   const phones = {} as Record<PhoneName, BluezoneDevice>;
   for (const name of Object.keys(PHONES) as PhoneName[]) {

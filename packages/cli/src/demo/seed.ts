@@ -32,7 +32,12 @@ import {
   type Storage,
   startServer,
 } from '@bluezone/server';
-import { DEMO_OUTBREAK_PROVINCE, type DemoOutbreakResult, seedDemoOutbreak } from './outbreak.js';
+import {
+  adminClient,
+  DEMO_OUTBREAK_PROVINCE,
+  type DemoOutbreakResult,
+  seedDemoOutbreak,
+} from './outbreak.js';
 import { DEMO_SCALE, syntheticDemoData } from './synthetic.js';
 
 /** The demo users' password (documented in the README; demo databases only). */
@@ -174,19 +179,7 @@ async function seed(
   });
 
   // The officer's follow-up: the F1s are assigned, one is contacted and one is in quarantine.
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        'x-api-key': apiKeys.admin,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`demo: ${method} ${path} answered ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const admin = adminClient(server.url, apiKeys.admin);
   const contacts = (await admin('GET', `/admin/v1/cases/${outbreak.caseId}/contacts`))['contacts'] as {
     id: string;
     status: string;
