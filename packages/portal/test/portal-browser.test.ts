@@ -37,9 +37,17 @@ import {
   startServer,
   type UserRole,
 } from '@bluezone/server';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPortal, CHROMIUM, SHOTS, VIEWPORT } from './helpers.js';
+import {
+  buildPortal,
+  launchBrowser,
+  logIn as logInAs,
+  newPage as openPage,
+  SHOTS,
+  shot,
+  VIEWPORT,
+} from './helpers.js';
 
 const PASSWORD = 'correct horse battery staple';
 const DAY = 86_400_000;
@@ -159,10 +167,7 @@ describe('portal in a browser against a real server', { timeout: 240_000 }, () =
     for (const phone of Object.values(phones)) await phone.flushSightings();
     clock.set(Date.now());
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchBrowser();
   }, 240_000);
 
   afterAll(async () => {
@@ -171,26 +176,8 @@ describe('portal in a browser against a real server', { timeout: 240_000 }, () =
     await server?.close();
   });
 
-  const newPage = async (
-    viewport: { width: number; height: number } = VIEWPORT,
-  ): Promise<{ context: BrowserContext; page: Page }> => {
-    const context = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
-    const page = await context.newPage();
-    page.on('dialog', (dialog) => void dialog.accept());
-    return { context, page };
-  };
-  const shot = async (page: Page, name: string) => {
-    await page.mouse.move(VIEWPORT.width / 2, 5); // on the top bar: no hover highlight in the picture
-    await page.waitForTimeout(100);
-    await page.screenshot({ path: join(SHOTS, `portal-${name}.png`), fullPage: true });
-  };
-  const logIn = async (page: Page, username: string) => {
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel('Tên đăng nhập').fill(username);
-    await page.getByLabel('Mật khẩu').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await page.getByRole('navigation', { name: 'Điều hướng chính' }).waitFor();
-  };
+  const newPage = (viewport: { width: number; height: number } = VIEWPORT) => openPage(browser, viewport);
+  const logIn = (page: Page, username: string) => logInAs(page, server.url, username, PASSWORD);
 
   it('login page: Vietnamese first, English toggle that persists, lock-out message', async () => {
     const { context, page } = await newPage();
@@ -375,10 +362,10 @@ describe('portal in a browser against a real server', { timeout: 240_000 }, () =
     await nav.getByRole('link', { name: 'Nhật ký truy cập' }).click();
     await page.getByLabel('Hành động').fill('contact.phone.reveal');
     await page.getByRole('button', { name: 'Lọc', exact: true }).click();
+    // The filtered list replaces the full one when it arrives: wait for it before reading rows.
+    await expect.poll(() => page.getByRole('row').count(), { timeout: 10_000 }).toBe(2); // header + the one reveal
     const revealRow = page.getByRole('row').filter({ hasText: `contact:${contactId}` });
-    await revealRow.waitFor();
     expect(await revealRow.textContent()).toContain('contact.phone.reveal');
-    expect(await page.getByRole('row').count()).toBe(2); // the header and the one number revealed
     expect(await page.getByRole('button', { name: /Sửa|Xóa/ }).count()).toBe(0);
     const csv = page.getByRole('link', { name: 'Xuất CSV' });
     expect(await csv.getAttribute('href')).toBe('/admin/v1/audit?action=contact.phone.reveal&format=csv');
