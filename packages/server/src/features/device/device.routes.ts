@@ -148,11 +148,16 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
     async (request) => {
       const install = await authenticateDevice(ctx, request);
       const now = ctx.now();
-      // The first check-in of the day also counts in the statistics, in the same transaction.
-      await ctx.storage.transaction(async (trx) => {
-        if (await markInstallActive(trx, install.id, vietnamDay(now), now))
-          await countCheckIn(trx, statsDims(install), dayNumber(now), install.last_active_at);
-      });
+      // The first check-in of the day also counts in the statistics, in the same transaction. A
+      // repeat check-in writes nothing: `last_active_at` is set today only together with today's
+      // `install_days` row, so when it is today's there is nothing left to mark or count.
+      const today = vietnamDay(now);
+      if (install.last_active_at === null || vietnamDay(install.last_active_at) !== today) {
+        await ctx.storage.transaction(async (trx) => {
+          if (await markInstallActive(trx, install.id, today, now))
+            await countCheckIn(trx, statsDims(install), dayNumber(now), install.last_active_at);
+        });
+      }
       return { serverTime: new Date(now).toISOString(), configVersion: await configVersion() };
     },
   );
