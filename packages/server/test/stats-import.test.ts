@@ -2,11 +2,13 @@
  * The installs import's in-memory counter aggregation (import-counters.ts) against the rebuild,
  * on both engines: a file spread over areas, hours and days (times with and without offsets, on
  * whole hours and midnights, before 1970), a cell with more than 4,096 installs, and a second file
- * that upserts into the rows the first wrote. The counter rows must equal those recomputed from
- * the raw records.
+ * that upserts into the rows the first wrote, and a file large enough to be counted by the
+ * counting worker. The counter rows must equal those recomputed from the raw records.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countInstallLines, countInWorker, WORKER_MIN_BYTES } from '../src/features/stats/import-counting.js';
 import { importInstalls, parseImportInstant } from '../src/features/stats/imports.js';
+import { dayNumber } from '../src/features/stats/periods.js';
 import { rebuildCounters } from '../src/features/stats/rebuild.js';
 import { loadAdminUnits } from '../src/reference/admin-units.js';
 import type { Storage } from '../src/storage/storage.js';
@@ -118,6 +120,22 @@ describe('parseImportInstant', () => {
   });
 });
 
+describe('the counting worker', () => {
+  it('sums exactly what the importing thread would (bytes or text), and can be stopped', async () => {
+    const text = spreadFile('k', 3000, 13);
+    const inThread = (await countInstallLines(text)).counts().deltas().rows();
+    for (const input of [text, new TextEncoder().encode(text)]) {
+      const job = countInWorker(input);
+      expect((await job.result()).deltas().rows()).toEqual(inThread);
+      await job.cancel();
+    }
+    expect(inThread.counters.length).toBeGreaterThan(1000);
+    const stopped = countInWorker(text);
+    await stopped.cancel();
+    await expect(stopped.result()).rejects.toThrow(/counting worker stopped/);
+  }, 60_000);
+});
+
 for (const engine of ENGINES) {
   describe.runIf(engineAvailable(engine))(`installs import counters on ${engine}`, () => {
     let storage: Storage;
@@ -129,6 +147,17 @@ for (const engine of ENGINES) {
 
     it('writes exactly the counter rows a rebuild recomputes', async () => {
       const deps = { storage, adminUnits, now: () => NOW };
+      const provinceTotal = async () =>
+        Number(
+          (
+            await storage.db
+              .selectFrom('stats_counters')
+              .select((eb) => eb.fn.sum<number>('installs').as('n'))
+              .where('grain', '=', 'province')
+              .executeTakeFirstOrThrow()
+          ).n ?? 0,
+        );
+      const before = await provinceTotal();
       const first = await importInstalls(deps, spreadFile('a', 3000, 7), { actor: 'cli' });
       expect(first.rows).toBe(3003);
       const crowded = await importInstalls(deps, crowdedFile('c', 4500), { actor: 'cli' });
@@ -136,33 +165,64 @@ for (const engine of ENGINES) {
       // A second spread file lands partly in rows the first wrote (the upserts add to them).
       await importInstalls(deps, spreadFile('b', 1500, 11), { actor: 'cli' });
       const imported = await counterRows(storage);
+      // 10:15 and 10:20 Vietnam time: the hour bucket (10:00, 11:00] of the day, columns i11 and p11.
       const cell = await storage.db
         .selectFrom('stats_counters')
-        .select(['installs', 'phone_registered'])
+        .select(['installs', 'phone_registered', 'i11', 'p11'])
         .where('grain', '=', 'district')
-        .where('res', '=', 'hour')
         .where('province_code', '=', '01')
         .where('district_code', '=', '001')
-        .where(
-          'period',
-          '=',
-          Math.ceil((Date.parse('2020-09-03T10:15:00+07:00') + 7 * 3_600_000) / 3_600_000),
-        )
+        .where('period', '=', dayNumber(Date.parse('2020-09-03T10:15:00+07:00')))
         .executeTakeFirstOrThrow();
-      expect(Number(cell.installs)).toBeGreaterThanOrEqual(4500);
-      expect(Number(cell.phone_registered)).toBeGreaterThanOrEqual(4500);
-      const total = await storage.db
-        .selectFrom('stats_counters')
-        .select((eb) => eb.fn.sum<number>('installs').as('n'))
-        .where('grain', '=', 'province')
-        .where('res', '=', 'day')
-        .executeTakeFirstOrThrow();
-      expect(Number(total.n)).toBe(3003 + 4500 + 1503);
+      expect(Number(cell.i11)).toBeGreaterThanOrEqual(4500);
+      expect(Number(cell.p11)).toBeGreaterThanOrEqual(4500);
+      expect(Number(cell.installs)).toBeGreaterThanOrEqual(Number(cell.i11));
+      expect((await provinceTotal()) - before).toBe(3003 + 4500 + 1503);
       const summary = await rebuildCounters(storage);
-      expect(summary.installs).toBe(3003 + 4500 + 1503);
+      expect(summary.installs).toBe(await provinceTotal());
       const rebuilt = await counterRows(storage);
       expect(rebuilt.counters.length).toBe(imported.counters.length);
       expect(rebuilt).toEqual(imported);
     });
+
+    it('counts a large file on the counting worker, exactly as a rebuild does', async () => {
+      const deps = { storage, adminUnits, now: () => NOW };
+      const file = spreadFile('w', 28_000, 5);
+      expect(file.length).toBeGreaterThanOrEqual(WORKER_MIN_BYTES);
+      const before = await storage.db
+        .selectFrom('stats_counters')
+        .select((eb) => eb.fn.sum<number>('installs').as('n'))
+        .where('grain', '=', 'province')
+        .executeTakeFirstOrThrow();
+      const summary = await importInstalls(deps, file, { actor: 'cli' });
+      expect(summary.rows).toBe(28_003);
+      const after = await storage.db
+        .selectFrom('stats_counters')
+        .select((eb) => eb.fn.sum<number>('installs').as('n'))
+        .where('grain', '=', 'province')
+        .executeTakeFirstOrThrow();
+      expect(Number(after.n) - Number(before.n)).toBe(28_003);
+      const imported = await counterRows(storage);
+      await rebuildCounters(storage);
+      expect(await counterRows(storage)).toEqual(imported);
+    }, 60_000);
+
+    it('rejects a large file with a repeated ID, writing nothing, though the worker was counting', async () => {
+      const deps = { storage, adminUnits, now: () => NOW };
+      const before = await counterRows(storage);
+      const file = `${spreadFile('x', 30_000, 9)}x-17,2020-09-02T10:00:00Z,ios,01,,,,\n`;
+      expect(file.length).toBeGreaterThanOrEqual(WORKER_MIN_BYTES);
+      const error = (await importInstalls(deps, file, { actor: 'cli' }).catch((e: unknown) => e)) as Error;
+      expect(error.message).toMatch(
+        /^1 invalid line, nothing imported: line 30005: install_id x-17 repeats line 19/,
+      );
+      expect(await counterRows(storage)).toEqual(before);
+      const rows = await storage.db
+        .selectFrom('imported_installs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('id', 'like', 'x-%')
+        .executeTakeFirstOrThrow();
+      expect(Number(rows.n)).toBe(0);
+    }, 60_000);
   });
 }

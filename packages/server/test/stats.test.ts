@@ -40,7 +40,6 @@ async function counterRows(storage: Storage) {
     .selectAll()
     .where((eb) => eb.or([eb('installs', '!=', 0), eb('phone_registered', '!=', 0)]))
     .orderBy('grain')
-    .orderBy('res')
     .orderBy('period')
     .orderBy('province_code')
     .orderBy('district_code')
@@ -278,7 +277,7 @@ for (const engine of ENGINES) {
       ]);
       expect(await counterRows(storage)).toEqual(before);
       expect(
-        await storage.db.selectFrom('installs').select('id').where('id', 'like', 'imp:bulk-%').execute(),
+        await storage.db.selectFrom('imported_installs').select('id').where('id', 'like', 'bulk-%').execute(),
       ).toEqual([]);
       expect(await storage.db.selectFrom('stats_imports').selectAll().execute()).toEqual(imports);
 

@@ -20,6 +20,7 @@ import { stats } from './migrations/0012-stats.js';
 import { declarations } from './migrations/0013-declarations.js';
 import { partners } from './migrations/0014-partners.js';
 import { reports } from './migrations/0015-reports.js';
+import { statsDayRows } from './migrations/0016-stats-day-rows.js';
 import type { Dialect, Storage } from './storage.js';
 
 /** All migrations for a dialect, by name (applied in name order). */
@@ -40,6 +41,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0014-partners': partners(dialect),
     '0015-reports': reports(dialect),
     '0012-stats': stats(dialect),
+    '0016-stats-day-rows': statsDayRows(dialect),
   };
 }
 
@@ -49,9 +51,8 @@ export interface MigrationReport {
   readonly current: readonly string[];
 }
 
-/** Brings the schema to the latest version. Throws with the failing migration's name. */
-export async function migrateToLatest(storage: Storage): Promise<MigrationReport> {
-  const migrator = new Migrator({
+function migrator(storage: Storage): Migrator {
+  return new Migrator({
     db: storage.db,
     provider: { getMigrations: async () => migrationsFor(storage.dialect) },
     migrationTableName: 'schema_migrations',
@@ -59,15 +60,34 @@ export async function migrateToLatest(storage: Storage): Promise<MigrationReport
     // Without an explicit schema Kysely finds a migration table in any schema of the database.
     ...(storage.schema === undefined ? {} : { migrationTableSchema: storage.schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+/** Brings the schema to the latest version. Throws with the failing migration's name. */
+export async function migrateToLatest(storage: Storage): Promise<MigrationReport> {
+  return migrateWith(storage, (m) => m.migrateToLatest());
+}
+
+/**
+ * Brings the schema to migration `name`, undoing the later ones (their `down`) when they were
+ * applied. For upgrade tests and for going back after a failed release.
+ */
+export async function migrateTo(storage: Storage, name: string): Promise<MigrationReport> {
+  if (!(name in migrationsFor(storage.dialect))) throw new RangeError(`no migration named ${name}`);
+  return migrateWith(storage, (m) => m.migrateTo(name));
+}
+
+async function migrateWith(
+  storage: Storage,
+  run: (m: Migrator) => ReturnType<Migrator['migrateToLatest']>,
+): Promise<MigrationReport> {
+  const m = migrator(storage);
+  const { error, results } = await run(m);
   const failed = results?.find((r: MigrationResult) => r.status === 'Error');
   if (error) {
     const cause = error instanceof Error ? error.message : String(error);
     throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${cause}`, { cause: error });
   }
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-  const current = (await migrator.getMigrations())
-    .filter((m) => m.executedAt !== undefined)
-    .map((m) => m.name);
+  const current = (await m.getMigrations()).filter((x) => x.executedAt !== undefined).map((x) => x.name);
   return { applied, current };
 }

@@ -12,26 +12,57 @@
  * @module
  */
 
+/** The hour buckets of a day, `01` (00:00–01:00] … `24` (23:00–24:00] Vietnamese time. */
+export type HourOfDay =
+  | '01'
+  | '02'
+  | '03'
+  | '04'
+  | '05'
+  | '06'
+  | '07'
+  | '08'
+  | '09'
+  | '10'
+  | '11'
+  | '12'
+  | '13'
+  | '14'
+  | '15'
+  | '16'
+  | '17'
+  | '18'
+  | '19'
+  | '20'
+  | '21'
+  | '22'
+  | '23'
+  | '24';
+
+/** Installs (`iHH`) and phone registrations (`pHH`) of each hour bucket of a day row. */
+export type HourCounts = { [H in HourOfDay as `i${H}` | `p${H}`]: number };
+
 /**
- * Counts of installs and phone-registered installs per period and grain. `grain` says which
- * dimension columns are set; the others are "": `province` (province_code), `district`
- * (province_code, district_code — "" for installs without a district), `carrier` (carrier: a
- * carrier ID or `other`), `platform` (platform).
+ * Counts of installs and phone-registered installs per day and grain (migration `0016`; before it
+ * a day row and an hour row per event). `grain` says which dimension columns are set; the others
+ * are "": `province` (province_code), `district` (province_code, district_code — "" for installs
+ * without a district), `carrier` (carrier: a carrier ID or `other`), `platform` (platform). The
+ * hour columns split the day's totals by hour bucket, so that "as of" an hour sums the whole days
+ * before it and the first hours of its day.
  */
-export interface StatsCountersTable {
+export type StatsCountersTable = HourCounts & {
   grain: string;
-  /** `day` (period = Vietnamese day number) or `hour` (period = hour bucket, see the module). */
-  res: string;
+  /** The Vietnamese day number. */
   period: number;
   province_code: string;
   district_code: string;
   carrier: string;
   platform: string;
-  /** Installs created in the period. */
+  /** Installs created in the day (the sum of the `iHH`). */
   installs: number;
-  /** Phone numbers first verified in the period (one per number; one per imported row). */
+  /** Phone numbers first verified in the day (one per number; one per imported row; the sum of the `pHH`). */
   phone_registered: number;
-}
+};
 
 /**
  * Check-ins (the first of an install's Vietnamese day) per day, gap and grain: `gap` is the days
@@ -80,8 +111,29 @@ export interface StatsImportsTable {
 
 /** Column `0012-stats` adds to `installs` (merged into {@link Database} `installs`). */
 export interface InstallStatsColumns {
-  /** The import that created the install (installs from another system); null for app installs. */
+  /**
+   * Unused since `0016`: imported installs were installs rows from `0012` to `0016`; they are
+   * {@link ImportedInstallsTable} rows now. Always null.
+   */
   import_id: string | null;
+}
+
+/**
+ * Installs imported from another system (`bluezone import installs`), one row per source install
+ * ID, clustered on it. They are not devices: no token, no phone row; the check-in is the row's
+ * `last_active_at`. The counters and `stats rebuild` count them with the app installs.
+ */
+export interface ImportedInstallsTable {
+  /** The source system's install ID (unique across imports). */
+  id: string;
+  import_id: string;
+  created_at: number;
+  platform: string;
+  province_code: string;
+  district_code: string | null;
+  phone_verified_at: number | null;
+  carrier: string | null;
+  last_active_at: number | null;
 }
 
 export interface StatsTables {
@@ -89,4 +141,5 @@ export interface StatsTables {
   stats_activity: StatsActivityTable;
   stats_denominators: StatsDenominatorsTable;
   stats_imports: StatsImportsTable;
+  imported_installs: ImportedInstallsTable;
 }

@@ -7,8 +7,9 @@
  * @module
  */
 import type SqliteDatabase from 'better-sqlite3';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../storage/database.js';
+import type { HourCounts } from '../../storage/stats.table.js';
 import {
   type AsOfPeriods,
   activeWindow,
@@ -23,6 +24,48 @@ import {
 export const OTHER_CARRIER = 'other';
 /** Carrier dimension of an install without a verified number (activity rows only). */
 export const NO_CARRIER = 'none';
+
+/** The hour columns of a counter row: installs `i01`…`i24`, then phone registrations `p01`…`p24`. */
+export const HOUR_COLUMNS: readonly (keyof HourCounts)[] = (['i', 'p'] as const).flatMap((kind) =>
+  Array.from({ length: 24 }, (_, h) => `${kind}${String(h + 1).padStart(2, '0')}` as keyof HourCounts),
+);
+
+/** A counter row's hour columns, all 0. */
+export function emptyHourCounts(): HourCounts {
+  return Object.fromEntries(HOUR_COLUMNS.map((c) => [c, 0])) as HourCounts;
+}
+
+/** `iHH + …` of the first `hours` hour buckets of a day (installs `i` or phone registrations `p`). */
+function sumOfHours(kind: 'i' | 'p', hours: number) {
+  const columns = HOUR_COLUMNS.slice(kind === 'i' ? 0 : 24, (kind === 'i' ? 0 : 24) + hours);
+  return sql.join(
+    columns.map((c) => sql.ref(c)),
+    sql` + `,
+  );
+}
+
+/**
+ * Upsert of one counter row adding to the row: grain, day, the 4 dimensions, the totals and the
+ * hour columns `hours` (all 48 when not given).
+ */
+export function counterUpsertSql(hours: readonly string[] = HOUR_COLUMNS): string {
+  const columns = ['installs', 'phone_registered', ...hours];
+  return `insert into stats_counters (grain, period, province_code, district_code, carrier, platform, ${columns.join(', ')})
+  values (?, ?, ?, ?, ?, ?, ${columns.map(() => '?').join(', ')})
+  on conflict (grain, period, province_code, district_code, carrier, platform) do update
+  set ${columns.map((c) => `${c} = stats_counters.${c} + excluded.${c}`).join(', ')}`;
+}
+
+/** {@link counterUpsertSql} with all 48 hour columns. */
+export const COUNTER_UPSERT_SQL = counterUpsertSql();
+
+/** The ON CONFLICT updates of a counter row (Kysely), adding the excluded row to it. */
+const COUNTER_UPDATES = Object.fromEntries(
+  ['installs', 'phone_registered', ...HOUR_COLUMNS].map((c) => [
+    c,
+    sql`${sql.ref(`stats_counters.${c}`)} + ${sql.ref(`excluded.${c}`)}`,
+  ]),
+) as Record<'installs' | 'phone_registered' | keyof HourCounts, RawBuilder<number>>;
 
 /** Grains of the counters; see `StatsCountersTable`. */
 export type Grain = 'province' | 'district' | 'carrier' | 'platform';
@@ -84,11 +127,10 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The primary-key order of `stats_counters` (grain, res, period, province, district, carrier, platform). */
+/** The primary-key order of `stats_counters` (grain, period, province, district, carrier, platform). */
 function compareCounterKeys(a: Database['stats_counters'], b: Database['stats_counters']): number {
   return (
     compareText(a.grain, b.grain) ||
-    compareText(a.res, b.res) ||
     a.period - b.period ||
     compareText(a.province_code, b.province_code) ||
     compareText(a.district_code, b.district_code) ||
@@ -110,8 +152,27 @@ function compareActivityKeys(a: Database['stats_activity'], b: Database['stats_a
   );
 }
 
+/** Counter and activity rows (plain data). */
+export interface CounterRows {
+  readonly counters: readonly Database['stats_counters'][];
+  readonly activity: readonly Database['stats_activity'][];
+}
+
 /** A batch of counter increments, merged by key, written in one upsert per table. */
 export class CounterDeltas {
+  /** Deltas holding `rows` (merged by key). */
+  static fromRows(rows: CounterRows): CounterDeltas {
+    const deltas = new CounterDeltas();
+    for (const row of rows.counters) deltas.addCounterRow(row);
+    for (const row of rows.activity) deltas.addActivityRow(row);
+    return deltas;
+  }
+
+  /** The rows, as plain data. */
+  rows(): CounterRows {
+    return { counters: [...this.counters.values()], activity: [...this.activity.values()] };
+  }
+
   private readonly counters = new Map<string, Database['stats_counters']>();
   private readonly activity = new Map<string, Database['stats_activity']>();
 
@@ -150,6 +211,27 @@ export class CounterDeltas {
     return this.counters.size + this.activity.size;
   }
 
+  /** Adds a whole counter row's counts (totals and hours) to the row of its key. */
+  addCounterRow(row: Database['stats_counters']): void {
+    const id = `${row.grain}|${row.period}|${row.province_code}|${row.district_code}|${row.carrier}|${row.platform}`;
+    const mine = this.counters.get(id);
+    if (!mine) {
+      this.counters.set(id, { ...row });
+      return;
+    }
+    mine.installs += row.installs;
+    mine.phone_registered += row.phone_registered;
+    for (const column of HOUR_COLUMNS) mine[column] += row[column];
+  }
+
+  /** Adds an activity row's count to the row of its key. */
+  addActivityRow(row: Database['stats_activity']): void {
+    const id = `${row.grain}|${row.day}|${row.gap}|${row.province_code}|${row.district_code}|${row.carrier}|${row.platform}`;
+    const mine = this.activity.get(id);
+    if (mine) mine.installs += row.installs;
+    else this.activity.set(id, { ...row });
+  }
+
   private add(
     dims: InstallDims,
     hour: number,
@@ -158,19 +240,16 @@ export class CounterDeltas {
     n: number,
   ) {
     const day = dayOfBucket(hour);
+    const column = `${field === 'installs' ? 'i' : 'p'}${String(hour - 24 * day).padStart(2, '0')}` as const;
     for (const key of grainKeys(dims, withCarrier)) {
-      for (const [res, period] of [
-        ['day', day],
-        ['hour', hour],
-      ] as const) {
-        const id = `${key.grain}|${res}|${period}|${key.province_code}|${key.district_code}|${key.carrier}|${key.platform}`;
-        let row = this.counters.get(id);
-        if (!row) {
-          row = { ...key, res, period, installs: 0, phone_registered: 0 };
-          this.counters.set(id, row);
-        }
-        row[field] += n;
+      const id = `${key.grain}|${day}|${key.province_code}|${key.district_code}|${key.carrier}|${key.platform}`;
+      let row = this.counters.get(id);
+      if (!row) {
+        row = { ...key, period: day, installs: 0, phone_registered: 0, ...emptyHourCounts() };
+        this.counters.set(id, row);
       }
+      row[field] += n;
+      row[column as keyof HourCounts] += n;
     }
   }
 
@@ -182,25 +261,12 @@ export class CounterDeltas {
    * spread over months and districts has several distinct counter rows per install.
    */
   writeSqlite(raw: SqliteDatabase.Database): void {
-    const counters = raw.prepare(
-      `insert into stats_counters (grain, res, period, province_code, district_code, carrier, platform, installs, phone_registered)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (grain, res, period, province_code, district_code, carrier, platform) do update
-       set installs = stats_counters.installs + excluded.installs,
-           phone_registered = stats_counters.phone_registered + excluded.phone_registered`,
-    );
-    for (const r of [...this.counters.values()].sort(compareCounterKeys))
-      counters.run(
-        r.grain,
-        r.res,
-        r.period,
-        r.province_code,
-        r.district_code,
-        r.carrier,
-        r.platform,
-        r.installs,
-        r.phone_registered,
-      );
+    const counters = raw.prepare(COUNTER_UPSERT_SQL);
+    for (const r of [...this.counters.values()].sort(compareCounterKeys)) {
+      const values: number[] = [r.installs, r.phone_registered];
+      for (const column of HOUR_COLUMNS) values.push(r[column]);
+      counters.run(r.grain, r.period, r.province_code, r.district_code, r.carrier, r.platform, values);
+    }
     const activity = raw.prepare(
       `insert into stats_activity (grain, day, gap, province_code, district_code, carrier, platform, installs)
        values (?, ?, ?, ?, ?, ?, ?, ?)
@@ -230,11 +296,8 @@ export class CounterDeltas {
         .values(counters.slice(i, i + chunk))
         .onConflict((oc) =>
           oc
-            .columns(['grain', 'res', 'period', 'province_code', 'district_code', 'carrier', 'platform'])
-            .doUpdateSet({
-              installs: sql`stats_counters.installs + excluded.installs`,
-              phone_registered: sql`stats_counters.phone_registered + excluded.phone_registered`,
-            }),
+            .columns(['grain', 'period', 'province_code', 'district_code', 'carrier', 'platform'])
+            .doUpdateSet(COUNTER_UPDATES),
         )
         .execute();
     }
@@ -307,7 +370,7 @@ const dimColumn = {
 /**
  * Installs, phone-registered and active counts per value of the grain's dimension as of `asOf`
  * (restricted to one province for the district grain). Reads the day rows before the as-of day,
- * the hour rows of its partial day and the activity rows of the window: never installs.
+ * the first hour columns of the as-of day's rows and the activity rows of the window: never installs.
  */
 export async function countsAsOf(
   db: Kysely<Database>,
@@ -333,9 +396,10 @@ export async function countsAsOf(
     if (province !== undefined) q = q.where('province_code', '=', province);
     return q;
   };
+  // The whole days before the as-of day, then the first hours of its day (none at 24:00).
+  const hours = asOf.hour - asOf.firstPartialHour;
   const sums = [
     base()
-      .where('res', '=', 'day')
       .where('period', '<=', asOf.lastFullDay)
       .select((eb) => [
         eb.ref(column).as('key'),
@@ -343,17 +407,18 @@ export async function countsAsOf(
         eb.fn.sum<number>('phone_registered').as('phone'),
       ])
       .groupBy(column),
-    base()
-      .where('res', '=', 'hour')
-      .where('period', '>', asOf.firstPartialHour)
-      .where('period', '<=', asOf.hour)
-      .select((eb) => [
-        eb.ref(column).as('key'),
-        eb.fn.sum<number>('installs').as('installs'),
-        eb.fn.sum<number>('phone_registered').as('phone'),
-      ])
-      .groupBy(column),
   ];
+  if (hours > 0)
+    sums.push(
+      base()
+        .where('period', '=', asOf.lastFullDay + 1)
+        .select((eb) => [
+          eb.ref(column).as('key'),
+          sql<number>`sum(${sumOfHours('i', hours)})`.as('installs'),
+          sql<number>`sum(${sumOfHours('p', hours)})`.as('phone'),
+        ])
+        .groupBy(column),
+    );
   for (const query of sums) {
     for (const row of await query.execute()) {
       const c = entry(String(row.key));
@@ -395,7 +460,6 @@ export async function dailyCounts(
   let before = db
     .selectFrom('stats_counters')
     .where('grain', '=', 'province')
-    .where('res', '=', 'day')
     .where('period', '<', from)
     .select((eb) => [
       eb.fn.sum<number>('installs').as('installs'),
@@ -404,7 +468,6 @@ export async function dailyCounts(
   let within = db
     .selectFrom('stats_counters')
     .where('grain', '=', 'province')
-    .where('res', '=', 'day')
     .where('period', '>=', from)
     .where('period', '<=', to)
     .select((eb) => [

@@ -34,7 +34,7 @@ function decode(input: string | Uint8Array): string {
  * The records of `input` (UTF-8; a leading BOM is dropped), in batches of up to `batch` records.
  * Empty lines are skipped. Throws {@link CsvSyntaxError} on malformed quoting.
  */
-export async function* csvRecords(input: string | Uint8Array, batch = 10_000): AsyncGenerator<CsvRecord[]> {
+export async function* csvRecords(input: string | Uint8Array, batch = 1_000): AsyncGenerator<CsvRecord[]> {
   const text = decode(input);
   if (!text.includes('"')) {
     let out: CsvRecord[] = [];

@@ -1,47 +1,63 @@
 /**
- * The counter increments of an installs import, aggregated in memory with numeric keys and
- * written once per distinct counter row at the end of the file (docs/statistics.md, "Imports").
+ * The counter increments of an installs import, aggregated in memory and written once per
+ * distinct counter row at the end of the file (docs/statistics.md, "Imports").
  *
- * An imported file is history spread over months and districts, so most of its installs land in
- * counter rows of their own (a day and an hour row in the province, district and platform grains,
- * and the carrier grain for a number): aggregating with string keys and row objects cost more than
- * the installs themselves. Here each install is one to three `Map<number, number>` bumps on a packed
- * event key (kind, period, area, platform, carrier; no allocation), the events are expanded into
- * counter-row contributions once at the end (sorted numbers, summed run by run), and the rows are
- * written in primary-key order (the counter tables are clustered on their keys), through one
- * prepared upsert on SQLite.
+ * An imported file is history spread over months and districts. Each install bumps, in each grain
+ * (province, district, platform; carrier for a number), the hour column of one **day row**
+ * (`stats_counters` keeps a day's 24 hour buckets as columns). Here a day row is a *cell*: a
+ * small-integer key (grain, area or value, day — always a V8 small integer, so the map allocates
+ * nothing per lookup) to an offset in one `Int32Array` of 48 hour counts per cell. At the end the
+ * cells are sorted in the table's primary-key order (both counter tables are clustered on their
+ * keys, so sorted upserts walk the B-tree sequentially) and written through one prepared upsert on
+ * SQLite, or as {@link CounterDeltas} on PostgreSQL.
  *
  * @module
  */
 import type SqliteDatabase from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../storage/database.js';
-import { CounterDeltas, type InstallDims, NO_CARRIER, OTHER_CARRIER } from './counters.js';
-import { dayNumber, dayOfBucket, GAP_NONE, hourBucket } from './periods.js';
+import type { HourCounts } from '../../storage/stats.table.js';
+import {
+  COUNTER_UPSERT_SQL,
+  CounterDeltas,
+  type CounterRows,
+  counterUpsertSql,
+  HOUR_COLUMNS,
+  NO_CARRIER,
+  OTHER_CARRIER,
+} from './counters.js';
+import { dayNumber, GAP_NONE, hourBucket } from './periods.js';
 
-/** Periods (hour buckets, day numbers) of the packed keys: [1, 2^21), i.e. 1970 to 2209. */
-const PERIODS = 2 ** 21;
-/** Counts packed in the low bits of a counter contribution (see `writeSqlite`). */
-const WEIGHTS = 2 ** 12;
-const KIND_INSTALL = 0;
-const KIND_PHONE = 1;
-const KIND_ACTIVITY = 2;
+/** Days of the packed keys: [0, 2^15), 1970-01-01 to 2059. */
+const DAYS = 2 ** 15;
+/** Distinct areas, platforms or carriers of the packed keys. */
+const DIMS = 2 ** 12;
+/** Hour counts per cell: installs of hours 1…24, then phone registrations of hours 1…24. */
+const SLOTS = 48;
 /** Text order of the grains, as SQLite sorts the `grain` column. */
 const GRAINS = ['carrier', 'district', 'platform', 'province'] as const;
 const G_CARRIER = 0;
 const G_DISTRICT = 1;
 const G_PLATFORM = 2;
 const G_PROVINCE = 3;
-/** `res`: `day` sorts before `hour`. */
-const RES = ['day', 'hour'] as const;
-/** Areas a packed event key holds. */
-const AREAS = 2 ** 16;
-/** Largest gap plus one (gaps are 1…{@link GAP_NONE}). */
-const GAPS = 128;
 
-/** Interns strings to small integers in first-seen order; ranks them in text order at the end. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** rank[id] = position of `values[id]` in the order of `compare`. */
+function ranks<T>(values: readonly T[], compare: (a: T, b: T) => number): Int32Array {
+  const order = values.map((_, i) => i).sort((a, b) => compare(values[a]!, values[b]!));
+  const rank = new Int32Array(values.length);
+  order.forEach((id, r) => {
+    rank[id] = r;
+  });
+  return rank;
+}
+
+/** Interns strings to small integers in first-seen order. */
 class Interner {
-  readonly ids = new Map<string, number>();
+  private readonly ids = new Map<string, number>();
   readonly values: string[] = [];
   id(value: string): number {
     let id = this.ids.get(value);
@@ -52,19 +68,6 @@ class Interner {
     }
     return id;
   }
-  /** rank[id] = position of value id in text order (SQLite's BINARY order for ASCII). */
-  ranks(): Int32Array {
-    const order = this.values.map((_, i) => i).sort((a, b) => compareText(this.values[a]!, this.values[b]!));
-    const rank = new Int32Array(this.values.length);
-    order.forEach((id, r) => {
-      rank[id] = r;
-    });
-    return rank;
-  }
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Areas (province, district or '') interned without building a string per row. */
@@ -72,6 +75,8 @@ class Areas {
   private readonly byProvince = new Map<string, Map<string, number>>();
   readonly provinces: string[] = [];
   readonly districts: string[] = [];
+  /** The area of each area's province (district ''). */
+  readonly provinceArea: number[] = [];
   id(province: string, district: string): number {
     let inner = this.byProvince.get(province);
     if (!inner) {
@@ -80,59 +85,75 @@ class Areas {
     }
     let id = inner.get(district);
     if (id === undefined) {
+      const provinceArea = district === '' ? this.provinces.length : this.id(province, '');
       id = this.provinces.length;
       this.provinces.push(province);
       this.districts.push(district);
+      this.provinceArea.push(provinceArea);
       inner.set(district, id);
     }
     return id;
   }
-  ranks(): Int32Array {
-    const { provinces, districts } = this;
-    const order = provinces
-      .map((_, i) => i)
-      .sort((a, b) => compareText(provinces[a]!, provinces[b]!) || compareText(districts[a]!, districts[b]!));
-    const rank = new Int32Array(provinces.length);
-    order.forEach((id, r) => {
-      rank[id] = r;
-    });
-    return rank;
+}
+
+/** Days per page of the cell index. */
+const PAGE = 256;
+
+/**
+ * Day rows being summed, `width` counts each: (grain, dimension, day) → offset of the cell's counts
+ * in `counts`, found through pages of 256 days per grain and dimension held in two typed arrays
+ * (two dependent loads; no hash map, no object, nothing allocated per lookup).
+ */
+class Cells {
+  /** Page number + 1 (0: none yet) of each (grain, dimension, day ÷ 256). */
+  private readonly pageOf = new Int32Array(GRAINS.length * DIMS * (DAYS / PAGE));
+  /** Per page, offset + 1 (0: no cell yet) of each of its days. */
+  private pages = new Int32Array(PAGE * 64);
+  private pageCount = 0;
+  /** The packed key (grain, dimension, day) of each cell, in creation order. */
+  readonly keys: number[] = [];
+  counts: Int32Array;
+  constructor(readonly width: number) {
+    this.counts = new Int32Array(width * 4096);
+  }
+  /** The offset of the cell of (grain, dim, day), created with zero counts when new. */
+  cell(grain: number, dim: number, day: number): number {
+    const gd = grain * DIMS + dim;
+    const pi = gd * (DAYS / PAGE) + (day >> 8);
+    let page = this.pageOf[pi]!;
+    if (page === 0) {
+      page = ++this.pageCount;
+      this.pageOf[pi] = page;
+      if (page * PAGE > this.pages.length) this.pages = grow(this.pages);
+    }
+    const at = (page - 1) * PAGE + (day & (PAGE - 1));
+    const known = this.pages[at]!;
+    if (known !== 0) return known - 1;
+    const offset = this.keys.length * this.width;
+    this.keys.push(gd * DAYS + day);
+    this.pages[at] = offset + 1;
+    if (offset + this.width > this.counts.length) this.counts = grow(this.counts);
+    return offset;
   }
 }
 
-/** Distinct counter rows of one table: packed key → slot, with the summed columns by slot. */
-class Cells {
-  readonly slots = new Map<number, number>();
-  readonly a: number[] = [];
-  readonly b: number[] = [];
-  add(key: number, a: number, b: number): void {
-    const slot = this.slots.get(key);
-    if (slot === undefined) {
-      this.slots.set(key, this.a.length);
-      this.a.push(a);
-      this.b.push(b);
-    } else {
-      this.a[slot]! += a;
-      this.b[slot]! += b;
-    }
-  }
-  /** The keys in ascending order (= the table's primary-key order, by construction of the keys). */
-  sortedKeys(): Float64Array {
-    const keys = new Float64Array(this.slots.size);
-    let i = 0;
-    for (const key of this.slots.keys()) keys[i++] = key;
-    return keys.sort();
-  }
+/** A copy of `array` twice as long. */
+function grow(array: Int32Array): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(array.length * 2);
+  grown.set(array);
+  return grown;
 }
 
 /** The counter increments of the installs of one import. */
 export class ImportCounters {
-  private readonly events = new Map<number, number>();
+  private readonly cells = new Cells(SLOTS);
+  /** Check-ins (all first ones: gap {@link GAP_NONE}), one count per cell. */
+  private readonly activity = new Cells(1);
   private readonly areas = new Areas();
   private readonly platforms = new Interner();
   private readonly carriers = new Interner();
-  /** Events that do not fit a packed key (before 1970, …): kept apart, counted the general way. */
-  private readonly outliers: { kind: number; period: number; dims: InstallDims }[] = [];
+  /** Events that do not fit a packed key (before 1970, after 2059, …), counted the general way. */
+  private readonly outliers = new CounterDeltas();
 
   /**
    * Counts one install: created at `createdAt`; its number verified at `phoneVerifiedAt` (carrier
@@ -149,255 +170,317 @@ export class ImportCounters {
   ): void {
     const area = this.areas.id(province, district ?? '');
     const pl = this.platforms.id(platform);
-    const packable = area < AREAS && pl < 16;
-    const base = (area * 16 + pl) * 64;
-    this.event(KIND_INSTALL, hourBucket(createdAt), packable, base, '', province, district, platform);
-    if (phoneVerifiedAt !== null)
-      this.event(
-        KIND_PHONE,
-        hourBucket(phoneVerifiedAt),
-        packable,
-        base,
-        carrier ?? OTHER_CARRIER,
-        province,
-        district,
-        platform,
-      );
-    if (lastActiveAt !== null)
-      this.event(
-        KIND_ACTIVITY,
-        dayNumber(lastActiveAt),
-        packable,
-        base,
-        phoneVerifiedAt === null ? NO_CARRIER : (carrier ?? OTHER_CARRIER),
-        province,
-        district,
-        platform,
-      );
-  }
-
-  private event(
-    kind: number,
-    period: number,
-    packable: boolean,
-    base: number,
-    carrier: string,
-    province: string,
-    district: string | null,
-    platform: string,
-  ): void {
-    const c = this.carriers.id(carrier);
-    if (packable && c < 64 && period > 0 && period < PERIODS) {
-      const key = (kind * PERIODS + period) * 2 ** 26 + base + c;
-      this.events.set(key, (this.events.get(key) ?? 0) + 1);
+    const packable = area < DIMS && pl < DIMS;
+    const cells = this.cells;
+    const hour = hourBucket(createdAt);
+    const day = Math.floor((hour - 1) / 24);
+    let pCell = -1;
+    let dCell = -1;
+    let plCell = -1;
+    if (packable && day >= 0 && day < DAYS) {
+      const slot = hour - 1 - 24 * day;
+      pCell = cells.cell(G_PROVINCE, this.areas.provinceArea[area]!, day);
+      dCell = cells.cell(G_DISTRICT, area, day);
+      plCell = cells.cell(G_PLATFORM, pl, day);
+      const counts = cells.counts;
+      counts[pCell + slot]!++;
+      counts[dCell + slot]!++;
+      counts[plCell + slot]!++;
     } else {
-      this.outliers.push({
-        kind,
-        period,
-        dims: { province, district, platform, carrier: kind === KIND_INSTALL ? NO_CARRIER : carrier },
-      });
+      this.outliers.installAt({ province, district, platform, carrier: NO_CARRIER }, hour, 1);
+    }
+    const carrierDim = phoneVerifiedAt === null ? NO_CARRIER : (carrier ?? OTHER_CARRIER);
+    if (phoneVerifiedAt !== null) {
+      const c = this.carriers.id(carrierDim);
+      const pHour = hourBucket(phoneVerifiedAt);
+      const pDay = Math.floor((pHour - 1) / 24);
+      if (packable && c < DIMS && pDay >= 0 && pDay < DAYS) {
+        const slot = 24 + pHour - 1 - 24 * pDay;
+        if (pDay !== day || pCell < 0) {
+          pCell = cells.cell(G_PROVINCE, this.areas.provinceArea[area]!, pDay);
+          dCell = cells.cell(G_DISTRICT, area, pDay);
+          plCell = cells.cell(G_PLATFORM, pl, pDay);
+        }
+        const cCell = cells.cell(G_CARRIER, c, pDay);
+        const counts = cells.counts;
+        counts[pCell + slot]!++;
+        counts[dCell + slot]!++;
+        counts[plCell + slot]!++;
+        counts[cCell + slot]!++;
+      } else {
+        this.outliers.phoneAt({ province, district, platform, carrier: carrierDim }, pHour, 1);
+      }
+    }
+    if (lastActiveAt !== null) {
+      const c = this.carriers.id(carrierDim);
+      const aDay = dayNumber(lastActiveAt);
+      if (packable && c < DIMS && aDay >= 0 && aDay < DAYS) {
+        this.checkIn(G_PROVINCE, this.areas.provinceArea[area]!, aDay);
+        this.checkIn(G_DISTRICT, area, aDay);
+        this.checkIn(G_PLATFORM, pl, aDay);
+        this.checkIn(G_CARRIER, c, aDay);
+      } else {
+        this.outliers.checkIn({ province, district, platform, carrier: carrierDim }, aDay, GAP_NONE, 1);
+      }
     }
   }
 
-  /** The outliers' increments. */
-  private outlierDeltas(): CounterDeltas {
-    const deltas = new CounterDeltas();
-    for (const { kind, period, dims } of this.outliers) {
-      if (kind === KIND_INSTALL) deltas.installAt(dims, period, 1);
-      else if (kind === KIND_PHONE) deltas.phoneAt(dims, period, 1);
-      else deltas.checkIn(dims, period, GAP_NONE, 1);
-    }
-    return deltas;
+  private checkIn(grain: number, dim: number, day: number): void {
+    this.activity.counts[this.activity.cell(grain, dim, day)]!++;
   }
 
-  /** Calls `fn` for each aggregated event: kind, period, area, platform and carrier IDs, count. */
-  private forEachEvent(
-    fn: (kind: number, period: number, area: number, platform: number, carrier: number, n: number) => void,
+  /** The sums so far, as plain data (structured-cloneable: what the counting worker sends back). */
+  data(): ImportCountsData {
+    const { cells, activity, areas } = this;
+    return {
+      cellKeys: Float64Array.from(cells.keys),
+      cellCounts: cells.counts.slice(0, cells.keys.length * SLOTS),
+      activityKeys: Float64Array.from(activity.keys),
+      activityCounts: activity.counts.slice(0, activity.keys.length),
+      provinces: areas.provinces,
+      districts: areas.districts,
+      platforms: this.platforms.values,
+      carriers: this.carriers.values,
+      outliers: this.outliers.rows(),
+    };
+  }
+
+  /** The sums so far, ready to be written. */
+  counts(): ImportCounts {
+    return new ImportCounts(this.data());
+  }
+}
+
+/** The counts of an import: the cells of {@link ImportCounters} as plain data. */
+export interface ImportCountsData {
+  /** Packed key (grain, dimension, day) of each counter cell. */
+  readonly cellKeys: Float64Array<ArrayBuffer>;
+  /** 48 hour counts per counter cell (installs of hours 1…24, then phone registrations). */
+  readonly cellCounts: Int32Array<ArrayBuffer>;
+  /** Packed key (grain, dimension, day) of each activity cell (gap {@link GAP_NONE}). */
+  readonly activityKeys: Float64Array<ArrayBuffer>;
+  readonly activityCounts: Int32Array<ArrayBuffer>;
+  /** Areas by ID: province and district ('' for a province). */
+  readonly provinces: readonly string[];
+  readonly districts: readonly string[];
+  /** Platforms and carriers by ID. */
+  readonly platforms: readonly string[];
+  readonly carriers: readonly string[];
+  /** Rows of the events that did not fit a packed key. */
+  readonly outliers: CounterRows;
+}
+
+/** The summed counts of an import, written in the counter tables' primary-key order. */
+export class ImportCounts {
+  constructor(private readonly data: ImportCountsData) {}
+
+  /** The text ranks of each grain's dimension values, for the tables' primary-key order. */
+  private dimRanks(): readonly Int32Array[] {
+    const { provinces, districts } = this.data;
+    const area = ranks(
+      provinces.map((p, i) => [p, districts[i]!] as const),
+      (a, b) => compareText(a[0], b[0]) || compareText(a[1], b[1]),
+    );
+    const byGrain: Int32Array[] = [];
+    byGrain[G_CARRIER] = ranks(this.data.carriers, compareText);
+    byGrain[G_DISTRICT] = area;
+    byGrain[G_PLATFORM] = ranks(this.data.platforms, compareText);
+    byGrain[G_PROVINCE] = area;
+    return byGrain;
+  }
+
+  /** The dimension columns (province, district, carrier, platform) of `dim` in `grain`. */
+  private dimColumns(grain: number, dim: number): [string, string, string, string] {
+    const { provinces, districts } = this.data;
+    if (grain === G_CARRIER) return ['', '', this.data.carriers[dim]!, ''];
+    if (grain === G_PLATFORM) return ['', '', '', this.data.platforms[dim]!];
+    if (grain === G_PROVINCE) return [provinces[dim]!, '', '', ''];
+    return [provinces[dim]!, districts[dim]!, '', ''];
+  }
+
+  /**
+   * The positions of `keys` (packed grain, dimension, day) in primary-key order: grain, day, then
+   * the dimension's text rank.
+   */
+  private sorted(keys: Float64Array): Int32Array {
+    const byGrain = this.dimRanks();
+    const sortKey = (key: number) => {
+      const day = key % DAYS;
+      const rest = (key - day) / DAYS;
+      const dim = rest % DIMS;
+      const grain = (rest - dim) / DIMS;
+      return (grain * DAYS + day) * DIMS + byGrain[grain]![dim]!;
+    };
+    const n = keys.length;
+    const order = new Int32Array(n);
+    if (4 * DAYS * DIMS * n < Number.MAX_SAFE_INTEGER) {
+      // One numeric sort of (sort key, position) packed in a double.
+      const packed = new Float64Array(n);
+      for (let i = 0; i < n; i++) packed[i] = sortKey(keys[i]!) * n + i;
+      packed.sort();
+      for (let i = 0; i < n; i++) order[i] = packed[i]! % n;
+    } else {
+      const sk = Array.from(keys, sortKey);
+      for (let i = 0; i < n; i++) order[i] = i;
+      order.sort((a, b) => sk[a]! - sk[b]!);
+    }
+    return order;
+  }
+
+  /** Calls `fn` with each cell of `keys` in primary-key order: grain, day, dimension columns, position. */
+  private forEachCell(
+    keys: Float64Array,
+    fn: (grain: string, day: number, dims: [string, string, string, string], i: number) => void,
   ): void {
-    for (const [key, n] of this.events) {
-      const low = key % 2 ** 26;
-      const high = (key - low) / 2 ** 26;
-      const period = high % PERIODS;
-      const kind = (high - period) / PERIODS;
-      const carrier = low % 64;
-      const rest = (low - carrier) / 64;
-      const platform = rest % 16;
-      const area = (rest - platform) / 16;
-      fn(kind, period, area, platform, carrier, n);
+    for (const i of this.sorted(keys)) {
+      const key = keys[i]!;
+      const day = key % DAYS;
+      const rest = (key - day) / DAYS;
+      const dim = rest % DIMS;
+      const grain = (rest - dim) / DIMS;
+      fn(GRAINS[grain]!, day, this.dimColumns(grain, dim), i);
     }
   }
 
-  /** The increments as {@link CounterDeltas} (the portable path, PostgreSQL). */
+  /** Sums 24 hour counts from `offset`. */
+  private total(offset: number): number {
+    const counts = this.data.cellCounts;
+    let n = 0;
+    for (let s = 0; s < 24; s++) n += counts[offset + s]!;
+    return n;
+  }
+
+  /** The counts as {@link CounterDeltas} (the portable path, PostgreSQL). */
   deltas(): CounterDeltas {
-    const deltas = this.outlierDeltas();
-    const { provinces, districts } = this.areas;
-    this.forEachEvent((kind, period, area, platform, carrier, n) => {
-      const district = districts[area]!;
-      const dims = {
-        province: provinces[area]!,
-        district: district === '' ? null : district,
-        platform: this.platforms.values[platform]!,
-        carrier: kind === KIND_INSTALL ? NO_CARRIER : this.carriers.values[carrier]!,
-      };
-      if (kind === KIND_INSTALL) deltas.installAt(dims, period, n);
-      else if (kind === KIND_PHONE) deltas.phoneAt(dims, period, n);
-      else deltas.checkIn(dims, period, GAP_NONE, n);
-    });
+    const deltas = CounterDeltas.fromRows(this.data.outliers);
+    const counts = this.data.cellCounts;
+    this.forEachCell(
+      this.data.cellKeys,
+      (grain, period, [province_code, district_code, carrier, platform], i) => {
+        const offset = i * SLOTS;
+        const hours = Object.fromEntries(HOUR_COLUMNS.map((column, s) => [column, counts[offset + s]!]));
+        deltas.addCounterRow({
+          grain,
+          period,
+          province_code,
+          district_code,
+          carrier,
+          platform,
+          installs: this.total(offset),
+          phone_registered: this.total(offset + 24),
+          ...(hours as HourCounts),
+        });
+      },
+    );
+    const activity = this.data.activityCounts;
+    this.forEachActivityCell((row) => deltas.addActivityRow(row), activity);
     return deltas;
   }
 
-  /** Writes the increments through `db` (in the caller's transaction): the portable path. */
+  private forEachActivityCell(fn: (row: Database['stats_activity']) => void, counts: Int32Array): void {
+    this.forEachCell(
+      this.data.activityKeys,
+      (grain, day, [province_code, district_code, carrier, platform], i) =>
+        fn({
+          grain,
+          day,
+          gap: GAP_NONE,
+          province_code,
+          district_code,
+          carrier,
+          platform,
+          installs: counts[i]!,
+        }),
+    );
+  }
+
+  /** Writes the counts through `db` (in the caller's transaction): the portable path. */
   async write(db: Kysely<Database>): Promise<void> {
     await this.deltas().write(db);
   }
 
   /**
-   * Writes the increments through a better-sqlite3 connection (in the caller's transaction on it):
-   * each distinct counter row once, in primary-key order, with one prepared upsert per table.
+   * Writes the counts through a better-sqlite3 connection (in the caller's transaction on it): each
+   * distinct counter row once, in primary-key order. A row with one non-zero hour of installs and
+   * of phones at most (most rows of an import spread over months) goes through an upsert naming
+   * only those hour columns: binding and updating all 48 costs half as much again
+   * (docs/statistics.md, "Imports").
    */
   writeSqlite(raw: SqliteDatabase.Database): void {
-    const areas = this.areas;
-    // Every province's all-district area and the empty area of the carrier and platform grains.
-    const provinceArea = new Int32Array(areas.provinces.length);
-    for (let i = 0, n = areas.provinces.length; i < n; i++)
-      provinceArea[i] = areas.id(areas.provinces[i]!, '');
-    const emptyArea = areas.id('', '');
-    const emptyPlatform = this.platforms.id('');
-    const emptyCarrier = this.carriers.id('');
-    const areaRank = areas.ranks();
-    const platformRank = this.platforms.ranks();
-    const carrierRank = this.carriers.ranks();
-    const nAreas = areaRank.length;
-    const nCarriers = carrierRank.length;
-    const nPlatforms = platformRank.length;
-    const areaOf: number[] = [];
-    areaRank.forEach((rank, id) => {
-      areaOf[rank] = id;
-    });
-    const carrierOf: number[] = [];
-    carrierRank.forEach((rank, id) => {
-      carrierOf[rank] = id;
-    });
-    const platformOf: number[] = [];
-    platformRank.forEach((rank, id) => {
-      platformOf[rank] = id;
-    });
-    // Packed keys in the tables' primary-key order: grain, res (or day, gap), period, then the
-    // area (province, district), carrier and platform by their text ranks.
-    const dimsKey = (area: number, carrier: number, platform: number) =>
-      (areaRank[area]! * nCarriers + carrierRank[carrier]!) * nPlatforms + platformRank[platform]!;
-    const dimsSpan = nAreas * nCarriers * nPlatforms;
-    if (
-      8 * PERIODS * dimsSpan * 2 * WEIGHTS > Number.MAX_SAFE_INTEGER ||
-      4 * PERIODS * GAPS * dimsSpan > Number.MAX_SAFE_INTEGER
-    ) {
-      this.deltas().writeSqlite(raw); // too many distinct areas for packed keys: the general path
-      return;
-    }
-    // Counter contributions are numbers (counter row key, phone?, count) — sorted, then summed
-    // run by run: cheaper than a map over several distinct counter rows per install.
-    let contributions = new Float64Array(1 << 16);
-    let length = 0;
-    const contribute = (cell: number, phone: number, n: number) => {
-      const base = (cell * 2 + phone) * WEIGHTS;
-      for (let left = n; left > 0; left -= WEIGHTS - 1) {
-        if (length === contributions.length) {
-          const grown = new Float64Array(length * 2);
-          grown.set(contributions);
-          contributions = grown;
-        }
-        contributions[length++] = base + Math.min(left, WEIGHTS - 1);
+    const full = raw.prepare(COUNTER_UPSERT_SQL);
+    const fullParams: (string | number)[] = new Array(8 + SLOTS);
+    const narrow = new Map<number, SqliteDatabase.Statement>();
+    const params: (string | number)[] = [];
+    const counts = this.data.cellCounts;
+    this.forEachCell(this.data.cellKeys, (grain, day, dims, i) => {
+      const offset = i * SLOTS;
+      // Narrow when at most one hour of installs and one hour of phones is non-zero.
+      let installHour = -1;
+      let phoneHour = -1;
+      let narrowable = true;
+      for (let s = 0; s < SLOTS && narrowable; s++) {
+        if (counts[offset + s] === 0) continue;
+        if (s < 24) {
+          if (installHour < 0) installHour = s;
+          else narrowable = false;
+        } else if (phoneHour < 0) phoneHour = s;
+        else narrowable = false;
       }
-    };
-    const activity = new Cells();
-    this.forEachEvent((kind, period, area, platform, carrier, n) => {
-      const province = provinceArea[area]!;
-      if (kind === KIND_ACTIVITY) {
-        const put = (grain: number, d: number) =>
-          activity.add(((grain * PERIODS + period) * GAPS + GAP_NONE) * dimsSpan + d, n, 0);
-        put(G_PROVINCE, dimsKey(province, emptyCarrier, emptyPlatform));
-        put(G_DISTRICT, dimsKey(area, emptyCarrier, emptyPlatform));
-        put(G_PLATFORM, dimsKey(emptyArea, emptyCarrier, platform));
-        put(G_CARRIER, dimsKey(emptyArea, carrier, emptyPlatform));
+      if (narrowable) {
+        const signature = (installHour + 1) * 49 + (phoneHour + 1);
+        let statement = narrow.get(signature);
+        if (!statement) {
+          const hours = [installHour, phoneHour].filter((h) => h >= 0).map((h) => HOUR_COLUMNS[h]!);
+          statement = raw.prepare(counterUpsertSql(hours));
+          narrow.set(signature, statement);
+        }
+        params.length = 0;
+        params.push(
+          grain,
+          day,
+          dims[0],
+          dims[1],
+          dims[2],
+          dims[3],
+          this.total(offset),
+          this.total(offset + 24),
+        );
+        if (installHour >= 0) params.push(counts[offset + installHour]!);
+        if (phoneHour >= 0) params.push(counts[offset + phoneHour]!);
+        statement.run(params);
         return;
       }
-      const phone = kind === KIND_PHONE ? 1 : 0;
-      const day = dayOfBucket(period);
-      const put = (grain: number, d: number) => {
-        contribute(((grain * 2 + 0) * PERIODS + day) * dimsSpan + d, phone, n);
-        contribute(((grain * 2 + 1) * PERIODS + period) * dimsSpan + d, phone, n);
-      };
-      put(G_PROVINCE, dimsKey(province, emptyCarrier, emptyPlatform));
-      put(G_DISTRICT, dimsKey(area, emptyCarrier, emptyPlatform));
-      put(G_PLATFORM, dimsKey(emptyArea, emptyCarrier, platform));
-      if (phone) put(G_CARRIER, dimsKey(emptyArea, carrier, emptyPlatform));
+      fullParams[0] = grain;
+      fullParams[1] = day;
+      fullParams[2] = dims[0];
+      fullParams[3] = dims[1];
+      fullParams[4] = dims[2];
+      fullParams[5] = dims[3];
+      fullParams[6] = this.total(offset);
+      fullParams[7] = this.total(offset + 24);
+      for (let s = 0; s < SLOTS; s++) fullParams[8 + s] = counts[offset + s]!;
+      full.run(fullParams);
     });
-    const dims = (d: number): [string, string, string, string] => {
-      const p = d % nPlatforms;
-      const rest = (d - p) / nPlatforms;
-      const c = rest % nCarriers;
-      const a = areaOf[(rest - c) / nCarriers]!;
-      return [
-        areas.provinces[a]!,
-        areas.districts[a]!,
-        this.carriers.values[carrierOf[c]!]!,
-        this.platforms.values[platformOf[p]!]!,
-      ];
-    };
-    const counterUpsert = raw.prepare(
-      `insert into stats_counters (grain, res, period, province_code, district_code, carrier, platform, installs, phone_registered)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (grain, res, period, province_code, district_code, carrier, platform) do update
-       set installs = stats_counters.installs + excluded.installs,
-           phone_registered = stats_counters.phone_registered + excluded.phone_registered`,
-    );
-    const sorted = contributions.subarray(0, length).sort();
-    for (let i = 0; i < length; ) {
-      const key = Math.floor(sorted[i]! / (2 * WEIGHTS));
-      let installs = 0;
-      let phones = 0;
-      for (; i < length; i++) {
-        const v = sorted[i]!;
-        const n = v % WEIGHTS;
-        const rest = (v - n) / WEIGHTS;
-        if ((rest - (rest % 2)) / 2 !== key) break;
-        if (rest % 2 === 1) phones += n;
-        else installs += n;
-      }
-      const d = key % dimsSpan;
-      const high = (key - d) / dimsSpan;
-      const period = high % PERIODS;
-      const gr = (high - period) / PERIODS;
-      const [province, district, carrier, platform] = dims(d);
-      counterUpsert.run(
-        GRAINS[gr >> 1],
-        RES[gr & 1],
-        period,
-        province,
-        district,
-        carrier,
-        platform,
-        installs,
-        phones,
-      );
-    }
-    const activityUpsert = raw.prepare(
+    const activity = raw.prepare(
       `insert into stats_activity (grain, day, gap, province_code, district_code, carrier, platform, installs)
        values (?, ?, ?, ?, ?, ?, ?, ?)
        on conflict (grain, day, gap, province_code, district_code, carrier, platform) do update
        set installs = stats_activity.installs + excluded.installs`,
     );
-    for (const key of activity.sortedKeys()) {
-      const slot = activity.slots.get(key)!;
-      const d = key % dimsSpan;
-      const high = (key - d) / dimsSpan;
-      const gap = high % GAPS;
-      const rest = (high - gap) / GAPS;
-      const day = rest % PERIODS;
-      const grain = (rest - day) / PERIODS;
-      const [province, district, carrier, platform] = dims(d);
-      activityUpsert.run(GRAINS[grain], day, gap, province, district, carrier, platform, activity.a[slot]);
-    }
-    this.outlierDeltas().writeSqlite(raw);
+    this.forEachActivityCell(
+      (r) =>
+        activity.run(
+          r.grain,
+          r.day,
+          r.gap,
+          r.province_code,
+          r.district_code,
+          r.carrier,
+          r.platform,
+          r.installs,
+        ),
+      this.data.activityCounts,
+    );
+    CounterDeltas.fromRows(this.data.outliers).writeSqlite(raw);
   }
 }

@@ -2,8 +2,9 @@
  * CSV imports of the statistics (docs/statistics.md, "Imports"): smartphone denominators with
  * effective dates, and installs from another system. Every line is validated; a file with any
  * bad line imports nothing (one transaction) and the errors name their lines. Imported installs
- * are rows of `installs` (with `import_id`, and a token hash no device token can have), so they
- * feed the same counters, in the same transaction, as app installs do.
+ * are rows of `imported_installs` (they are not devices: no token, no phone row); their counter
+ * increments are summed in memory and written in the same transaction, and `stats rebuild`
+ * counts them with the app installs.
  *
  * @module
  */
@@ -13,12 +14,13 @@ import { newId } from '../../ids.js';
 import type { AdminUnits } from '../../reference/admin-units.js';
 import type { Database } from '../../storage/database.js';
 import type { Dialect, Storage } from '../../storage/storage.js';
-import { vietnamDay } from '../../time.js';
 import { vnPhoneNumbers } from '../phones/phone-number.js';
-import type { CounterDeltas } from './counters.js';
 import { type CsvRecord, CsvSyntaxError, csvRecords } from './csv-records.js';
-import { ImportCounters } from './import-counters.js';
-import { dayNumber } from './periods.js';
+import { ImportCounters, type ImportCounts } from './import-counters.js';
+import { countInWorker, WORKER_MIN_BYTES } from './import-counting.js';
+import { parseImportInstant } from './import-times.js';
+
+export { parseImportInstant } from './import-times.js';
 
 /** Columns of a denominators file, in order. */
 export const DENOMINATOR_COLUMNS = [
@@ -103,81 +105,6 @@ class Errors {
     this.total++;
     if (this.list.length < MAX_LISTED_ERRORS) this.list.push({ line, message });
   }
-}
-
-const INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
-
-/** Digits of `value` from `at` to `at + n` as a number, or -1 when one is not a digit. */
-function digits(value: string, at: number, n: number): number {
-  let x = 0;
-  for (let i = at; i < at + n; i++) {
-    const c = value.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    x = x * 10 + c;
-  }
-  return x;
-}
-
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/**
- * The exports' usual forms without a regular expression or a Date: `YYYY-MM-DDTHH:MM:SSZ`,
- * `…SS.sssZ` and `…SS±HH:MM`, on the calendar, hours 00–23. Undefined for anything else, which
- * {@link parseImportInstant} then parses the general way (with the same results).
- */
-function parseIsoFast(v: string): number | undefined {
-  const len = v.length;
-  if (len !== 20 && len !== 24 && len !== 25) return undefined;
-  if (v[4] !== '-' || v[7] !== '-' || v[10] !== 'T' || v[13] !== ':' || v[16] !== ':') return undefined;
-  const y = digits(v, 0, 4);
-  const mo = digits(v, 5, 2);
-  const d = digits(v, 8, 2);
-  const h = digits(v, 11, 2);
-  const mi = digits(v, 14, 2);
-  const sec = digits(v, 17, 2);
-  if (y < 100 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
-    return undefined;
-  if (
-    d > DAYS_IN_MONTH[mo - 1]! ||
-    (mo === 2 && d === 29 && (y % 4 !== 0 || (y % 100 === 0 && y % 400 !== 0)))
-  )
-    return undefined;
-  let ms = 0;
-  let offset = 0;
-  if (len === 20) {
-    if (v[19] !== 'Z') return undefined;
-  } else if (len === 24) {
-    if (v[19] !== '.' || v[23] !== 'Z') return undefined;
-    ms = digits(v, 20, 3);
-    if (ms < 0) return undefined;
-  } else {
-    const sign = v[19] === '+' ? 1 : v[19] === '-' ? -1 : 0;
-    const oh = digits(v, 20, 2);
-    const om = digits(v, 23, 2);
-    if (sign === 0 || v[22] !== ':' || oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
-    offset = sign * (oh * 60 + om) * 60_000;
-  }
-  return Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offset;
-}
-
-/**
- * Parses an ISO time of an import: a date-time with `Z` or an offset, or without one in Vietnam
- * time (UTC+7); a bare date is 00:00 Vietnam time. Undefined when invalid.
- */
-export function parseImportInstant(value: string): number | undefined {
-  const fast = parseIsoFast(value);
-  if (fast !== undefined) return fast;
-  const m = INSTANT.exec(value);
-  if (!m) return undefined;
-  const [, y, mo, d, hh = '00', mi = '00', ss = '00', frac = '0', zone = '+07:00'] = m;
-  const offset = zone === 'Z' ? 'Z' : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
-  const ms = Date.parse(`${y}-${mo}-${d}T${hh}:${mi}:${ss}.${frac.slice(0, 3).padEnd(3, '0')}${offset}`);
-  if (Number.isNaN(ms)) return undefined;
-  // Date.parse rolls 2020-02-30 over; reject dates that are not on the calendar.
-  const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) return undefined;
-  return ms;
 }
 
 function validDate(value: string): boolean {
@@ -345,39 +272,24 @@ export async function importDenominators(
   });
 }
 
-/** The `installs.id` of an imported install: its ID in the other system, prefixed. */
-export function importedInstallId(sourceId: string): string {
-  return `imp:${sourceId}`;
-}
-
-/**
- * The token hash of an imported install. Real token hashes are 32-byte SHA-256 digests; this one
- * is the UTF-8 of `import:<id>` (never 32 bytes), so no device token can ever authenticate as an
- * imported install, and the unique index still holds.
- */
-function importedTokenHash(id: string): Uint8Array {
-  const bytes = Buffer.from(`import:${id}`, 'utf8');
-  return bytes.length === 32 ? Buffer.from(`import::${id}`, 'utf8') : bytes;
-}
-
-const INSTALL_COLUMN_NAMES = [
+/** Columns of `imported_installs`, in the bulk writer's order. */
+const IMPORTED_COLUMNS = [
   'id',
-  'token_hash',
+  'import_id',
+  'created_at',
   'platform',
-  'app_version',
   'province_code',
   'district_code',
-  'admin_units_as_of',
-  'locale',
-  'created_at',
-  'last_active_at',
-  'phone_id',
   'phone_verified_at',
   'carrier',
-  'import_id',
+  'last_active_at',
 ] as const;
 
-/** Rows per INSERT statement of the bulk path. */
+/**
+ * Rows per INSERT statement of the bulk path: 50 on SQLite (a prepared multi-row statement: 1.4×
+ * the rows/s of one row per statement here), 500 on PostgreSQL (fewer round trips).
+ */
+const SQLITE_BULK_ROWS = 50;
 const BULK_ROWS = 500;
 
 /** A multi-row INSERT of `rows` rows of `columns` with the dialect's placeholders. */
@@ -412,60 +324,51 @@ export interface ImportedInstall {
 }
 
 /**
- * Writes installs in bulk (multi-row statements, one prepared text per batch size) with their
- * check-in days, inside `trx`, and adds them to `deltas`. Rows whose ID exists already are left
- * out; their IDs are returned.
+ * Writes imported installs in bulk into `imported_installs` (multi-row statements), inside `trx`,
+ * and sums their counter increments in memory ({@link writeCounters} writes them). A row whose ID
+ * is there already (imported before, or twice in this file) is not written and sets
+ * {@link conflict}: the caller then rejects the file and finds the lines.
  */
 export class InstallBulkWriter {
-  private readonly installSql: string;
-  private readonly daysSql: string;
   /** The counter increments, aggregated in memory, written once per counter row at the end. */
   private readonly counters = new ImportCounters();
-  private readonly days = new Map<number, string>();
   private readonly params: unknown[] = [];
-  private readonly dayParams: unknown[] = [];
-  private pending: string[] = [];
-  readonly duplicates: string[] = [];
-
-  private readonly rawInstall: SqliteDatabase.Statement | undefined;
-  private readonly rawDay: SqliteDatabase.Statement | undefined;
+  private pending = 0;
+  private readonly batchRows: number;
+  private readonly rawBatch: SqliteDatabase.Statement | undefined;
+  /** Whether a row was left out because its ID exists. */
+  conflict = false;
 
   /**
    * Writes through `trx`, or, given `raw` (the better-sqlite3 connection `trx` runs on), with one
-   * prepared statement reused for every row: SQLite's fastest insert, as the import's rate needs.
+   * prepared multi-row statement reused for every batch: SQLite's fastest insert. With `count`
+   * false the writer does not sum the counter increments (a counting worker does: pass its sums
+   * to {@link writeCounters}).
    */
   constructor(
     private readonly trx: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly importId: string,
-    private readonly adminUnitsAsOf: string,
     private readonly raw?: SqliteDatabase.Database,
+    private readonly count = true,
   ) {
-    this.installSql = multiInsertSql(
-      dialect,
-      'installs',
-      INSTALL_COLUMN_NAMES,
-      BULK_ROWS,
+    this.batchRows = raw ? SQLITE_BULK_ROWS : BULK_ROWS;
+    this.rawBatch = raw?.prepare(this.insertSql(this.batchRows));
+  }
+
+  private insertSql(rows: number): string {
+    return multiInsertSql(
+      this.dialect,
+      'imported_installs',
+      IMPORTED_COLUMNS,
+      rows,
       ' on conflict do nothing',
-    );
-    this.daysSql = multiInsertSql(
-      dialect,
-      'install_days',
-      ['install_id', 'day'],
-      BULK_ROWS,
-      ' on conflict do nothing',
-    );
-    this.rawInstall = raw?.prepare(
-      multiInsertSql('sqlite', 'installs', INSTALL_COLUMN_NAMES, 1, ' on conflict do nothing'),
-    );
-    this.rawDay = raw?.prepare(
-      multiInsertSql('sqlite', 'install_days', ['install_id', 'day'], 1, ' on conflict do nothing'),
     );
   }
 
   /**
-   * Adds one install; writes a batch when it is full. On the raw SQLite path the row is written at
-   * once and nothing is returned (no promise per row); otherwise await the promise.
+   * Adds one install; writes a batch when it is full. On the raw SQLite path the batch is written
+   * at once and nothing is returned (no promise per row); otherwise await the promise.
    */
   add(row: ImportedInstall): Promise<void> | undefined {
     return this.addInstall(
@@ -491,113 +394,56 @@ export class InstallBulkWriter {
     carrier: string | null,
     lastActiveAt: number | null,
   ): Promise<void> | undefined {
-    this.counters.add(province, district, platform, createdAt, phoneVerifiedAt, carrier, lastActiveAt);
-    if (this.rawInstall && this.rawDay) {
-      const inserted = this.rawInstall.run(
-        id,
-        importedTokenHash(id),
-        platform,
-        'import',
-        province,
-        district,
-        this.adminUnitsAsOf,
-        'vi',
-        createdAt,
-        lastActiveAt,
-        null,
-        phoneVerifiedAt,
-        carrier,
-        this.importId,
-      );
-      if (inserted.changes === 0) this.duplicates.push(id);
-      else if (lastActiveAt !== null) this.rawDay.run(id, this.dayText(lastActiveAt));
-      return undefined;
-    }
+    if (this.count)
+      this.counters.add(province, district, platform, createdAt, phoneVerifiedAt, carrier, lastActiveAt);
     this.params.push(
       id,
-      importedTokenHash(id),
+      this.importId,
+      createdAt,
       platform,
-      'import',
       province,
       district,
-      this.adminUnitsAsOf,
-      'vi',
-      createdAt,
-      lastActiveAt,
-      null,
       phoneVerifiedAt,
       carrier,
-      this.importId,
+      lastActiveAt,
     );
-    this.pending.push(id);
-    if (lastActiveAt !== null) this.dayParams.push(id, this.dayText(lastActiveAt));
-    return this.pending.length === BULK_ROWS ? this.flush() : undefined;
-  }
-
-  /** The `install_days.day` of an instant (YYYY-MM-DD, Vietnam time), cached by day. */
-  private dayText(ms: number): string {
-    const day = dayNumber(ms);
-    let text = this.days.get(day);
-    if (text === undefined) {
-      text = vietnamDay(ms);
-      this.days.set(day, text);
+    if (++this.pending < this.batchRows) return undefined;
+    if (this.rawBatch) {
+      if (this.rawBatch.run(this.params).changes !== this.pending) this.conflict = true;
+      this.params.length = 0;
+      this.pending = 0;
+      return undefined;
     }
-    return text;
-  }
-
-  /** Writes the counter increments of every install added (in the writer's transaction). */
-  async writeCounters(): Promise<void> {
-    if (this.raw) this.counters.writeSqlite(this.raw);
-    else await this.counters.write(this.trx);
+    return this.flush();
   }
 
   /** Writes the rows not written yet. */
   async flush(): Promise<void> {
-    const rows = this.pending.length;
+    const rows = this.pending;
     if (rows === 0) return;
-    const columns = INSTALL_COLUMN_NAMES.length;
-    const sqlText =
-      rows === BULK_ROWS
-        ? this.installSql
-        : multiInsertSql(this.dialect, 'installs', INSTALL_COLUMN_NAMES, rows, ' on conflict do nothing');
-    const result = await this.trx.executeQuery(
-      CompiledQuery.raw(sqlText, this.params.splice(0, rows * columns)),
-    );
-    const written = Number(result.numAffectedRows ?? BigInt(rows));
-    if (written !== rows) {
-      const ids = this.pending;
-      const mine = new Set(
-        (
-          await this.trx
-            .selectFrom('installs')
-            .select('id')
-            .where('id', 'in', ids)
-            .where('import_id', '=', this.importId)
-            .execute()
-        ).map((r) => r.id),
-      );
-      this.duplicates.push(...ids.filter((id) => !mine.has(id)));
+    const values = this.params.splice(0);
+    this.pending = 0;
+    let written: number;
+    if (this.raw) {
+      written = this.raw.prepare(this.insertSql(rows)).run(values).changes;
+    } else {
+      if (rows === BULK_ROWS && this.bulkSql === undefined) this.bulkSql = this.insertSql(BULK_ROWS);
+      const sqlText = rows === BULK_ROWS ? this.bulkSql! : this.insertSql(rows);
+      const result = await this.trx.executeQuery(CompiledQuery.raw(sqlText, values));
+      written = Number(result.numAffectedRows ?? BigInt(rows));
     }
-    this.pending = [];
-    const dayRows = this.dayParams.length / 2;
-    if (dayRows > 0) {
-      const daysText =
-        dayRows === BULK_ROWS
-          ? this.daysSql
-          : multiInsertSql(
-              this.dialect,
-              'install_days',
-              ['install_id', 'day'],
-              dayRows,
-              ' on conflict do nothing',
-            );
-      await this.trx.executeQuery(CompiledQuery.raw(daysText, this.dayParams.splice(0)));
-    }
+    if (written !== rows) this.conflict = true;
   }
 
-  /** The counter increments of every install added. */
-  deltas(): CounterDeltas {
-    return this.counters.deltas();
+  private bulkSql: string | undefined;
+
+  /**
+   * Writes the counter increments of every install added (in the writer's transaction): the
+   * writer's own sums, or `counts` summed elsewhere.
+   */
+  async writeCounters(counts: ImportCounts = this.counters.counts()): Promise<void> {
+    if (this.raw) counts.writeSqlite(this.raw);
+    else await counts.write(this.trx);
   }
 }
 
@@ -611,23 +457,127 @@ async function reportImportedBefore(
 ): Promise<void> {
   const candidates = batch
     .filter((r) => r.fields.length === INSTALL_COLUMNS.length && ids.get(r.fields[0]!) === r.line)
-    .map((r) => importedInstallId(r.fields[0]!));
+    .map((r) => r.fields[0]!);
   for (let i = 0; i < candidates.length; i += 5000) {
     const found = await trx
-      .selectFrom('installs')
+      .selectFrom('imported_installs')
       .select('id')
       .where('id', 'in', candidates.slice(i, i + 5000))
-      .where((eb) => eb.or([eb('import_id', 'is', null), eb('import_id', '!=', importId)]))
+      .where('import_id', '!=', importId)
       .execute();
-    for (const { id } of found) {
-      const sourceId = id.slice('imp:'.length);
-      errors.add(ids.get(sourceId) ?? 0, `install_id ${sourceId} was imported before`);
-    }
+    for (const { id } of found) errors.add(ids.get(id) ?? 0, `install_id ${id} was imported before`);
   }
 }
 
 const PLATFORMS = new Set(['android', 'ios', 'web']);
 const INSTALL_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** What the validation of an install line needs. */
+interface InstallChecks {
+  readonly adminUnits: AdminUnits;
+  readonly carriers: ReadonlySet<string>;
+  readonly now: number;
+}
+
+/** The fields of a valid install line (reused from line to line: no object per line). */
+interface ParsedInstall {
+  createdAt: number;
+  district: string | null;
+  verified: number | null;
+  carrier: string | null;
+  lastActive: number | null;
+}
+
+/**
+ * Validates the fields of an install line into `out`. Without `problems` it stops at the first
+ * problem and returns false (the fast pass); with it, it lists every problem of the line.
+ */
+function parseInstall(
+  f: readonly string[],
+  checks: InstallChecks,
+  out: ParsedInstall,
+  problems?: string[],
+): boolean {
+  let ok = true;
+  const problem = (message: () => string) => {
+    ok = false;
+    problems?.push(message());
+    return problems === undefined;
+  };
+  const sourceId = f[0]!;
+  if (
+    !INSTALL_ID.test(sourceId) &&
+    problem(
+      () => `install_id ${JSON.stringify(sourceId.slice(0, 80))} must be 1-64 letters, digits, _ . : or -`,
+    )
+  )
+    return false;
+  const createdAt = parseImportInstant(f[1]!);
+  if (createdAt === undefined && problem(() => `created_at ${JSON.stringify(f[1])} is not an ISO time`))
+    return false;
+  const platform = f[2]!;
+  if (
+    !PLATFORMS.has(platform) &&
+    problem(() => `platform ${JSON.stringify(platform)} must be android, ios or web`)
+  )
+    return false;
+  const district = f[4]! === '' ? null : f[4]!;
+  const unit = checks.adminUnits.check(f[3]!, district);
+  if (
+    unit &&
+    problem(() => unit.replace('provinceCode', 'province_code').replace('districtCode', 'district_code'))
+  )
+    return false;
+  const verified = f[5]! === '' ? null : parseImportInstant(f[5]!);
+  if (
+    verified === undefined &&
+    problem(() => `phone_verified_at ${JSON.stringify(f[5])} is not an ISO time (or empty)`)
+  )
+    return false;
+  const carrier = f[6]! === '' ? null : f[6]!;
+  if (
+    carrier !== null &&
+    !checks.carriers.has(carrier) &&
+    problem(
+      () => `carrier ${JSON.stringify(carrier)} is not one of ${[...checks.carriers].join(', ')} (or empty)`,
+    )
+  )
+    return false;
+  if (
+    carrier !== null &&
+    verified === null &&
+    problem(() => 'carrier is given but phone_verified_at is empty (a carrier comes from a verified number)')
+  )
+    return false;
+  const lastActive = f[7]! === '' ? null : parseImportInstant(f[7]!);
+  if (
+    lastActive === undefined &&
+    problem(() => `last_active_at ${JSON.stringify(f[7])} is not an ISO time (or empty)`)
+  )
+    return false;
+  if (createdAt !== undefined) {
+    if (
+      typeof verified === 'number' &&
+      verified < createdAt &&
+      problem(() => 'phone_verified_at is before created_at')
+    )
+      return false;
+    if (
+      typeof lastActive === 'number' &&
+      lastActive < createdAt &&
+      problem(() => 'last_active_at is before created_at')
+    )
+      return false;
+    if (createdAt > checks.now && problem(() => 'created_at is in the future')) return false;
+  }
+  if (!ok) return false;
+  out.createdAt = createdAt!;
+  out.district = district;
+  out.verified = verified as number | null;
+  out.carrier = carrier;
+  out.lastActive = lastActive as number | null;
+  return true;
+}
 
 /** A second connection to a SQLite file for bulk loads: Kysely over it, and the raw handle. */
 interface BulkSqlite {
@@ -660,131 +610,165 @@ export async function openBulkSqlite(storage: Storage): Promise<BulkSqlite | und
   };
 }
 
+/** Counts of the installs written by the fast pass. */
+interface WrittenInstalls {
+  readonly rows: number;
+  readonly phones: number;
+  readonly active: number;
+}
+
+/**
+ * The fast pass: validates each line with {@link parseInstall} and writes it. Undefined as soon
+ * as anything is wrong (a bad header or line, malformed CSV, an ID written before, no data):
+ * {@link checkInstalls} then reads the file again to name every bad line.
+ */
+async function writeInstalls(
+  input: string | Uint8Array,
+  checks: InstallChecks,
+  writer: InstallBulkWriter,
+  progress: ImportSource['progress'],
+  lines: number,
+): Promise<WrittenInstalls | undefined> {
+  const parsed: ParsedInstall = {
+    createdAt: 0,
+    district: null,
+    verified: null,
+    carrier: null,
+    lastActive: null,
+  };
+  const expectedHeader = INSTALL_COLUMNS.join(',');
+  let header = true;
+  let rows = 0;
+  let phones = 0;
+  let active = 0;
+  try {
+    for await (const batch of csvRecords(input)) {
+      for (const record of batch) {
+        const f = record.fields;
+        if (header) {
+          header = false;
+          if (f.map((x) => x.trim()).join(',') !== expectedHeader) return undefined;
+          continue;
+        }
+        if (f.length !== INSTALL_COLUMNS.length || !parseInstall(f, checks, parsed)) return undefined;
+        rows++;
+        if (parsed.verified !== null) phones++;
+        if (parsed.lastActive !== null) active++;
+        const pending = writer.addInstall(
+          f[0]!,
+          parsed.createdAt,
+          f[2]!,
+          f[3]!,
+          parsed.district,
+          parsed.verified,
+          parsed.carrier,
+          parsed.lastActive,
+        );
+        if (pending) await pending;
+        if (writer.conflict) return undefined;
+      }
+      progress?.(rows, estimateTotal(rows, batch.at(-1)?.line ?? 0, lines));
+    }
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) return undefined;
+    throw error;
+  }
+  await writer.flush();
+  if (header || rows === 0 || writer.conflict) return undefined;
+  return { rows, phones, active };
+}
+
+/**
+ * The checking pass over a file the fast pass refused: every line validated, IDs repeated in the
+ * file and IDs imported before found; writes nothing. Returns the errors (none would be a bug).
+ */
+async function checkInstalls(
+  trx: Kysely<Database>,
+  input: string | Uint8Array,
+  checks: InstallChecks,
+  importId: string,
+): Promise<Errors> {
+  const errors = new Errors();
+  const parsed: ParsedInstall = {
+    createdAt: 0,
+    district: null,
+    verified: null,
+    carrier: null,
+    lastActive: null,
+  };
+  const ids = new Map<string, number>();
+  let header = true;
+  let rows = 0;
+  try {
+    for await (const batch of csvRecords(input)) {
+      for (const record of batch) {
+        if (header) {
+          header = false;
+          if (!checkHeader(record, INSTALL_COLUMNS, errors)) return errors;
+          continue;
+        }
+        if (!fieldCount(record, INSTALL_COLUMNS, errors)) continue;
+        const problems: string[] = [];
+        parseInstall(record.fields, checks, parsed, problems);
+        const sourceId = record.fields[0]!;
+        const earlier = ids.get(sourceId);
+        if (earlier !== undefined) problems.push(`install_id ${sourceId} repeats line ${earlier}`);
+        else ids.set(sourceId, record.line);
+        if (problems.length > 0) errors.add(record.line, problems.join('; '));
+        else rows++;
+      }
+      await reportImportedBefore(trx, batch, ids, errors, importId);
+    }
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) errors.add(error.line, `malformed CSV: ${error.message}`);
+    else throw error;
+  }
+  if (header) checkHeader(undefined, INSTALL_COLUMNS, errors);
+  else if (rows === 0 && errors.total === 0) errors.add(2, 'the file has a header but no data lines');
+  return errors;
+}
+
 /**
  * Imports an installs file
- * (`install_id,created_at,platform,province_code,district_code,phone_verified_at,carrier,last_active_at`).
- * Throws {@link ImportRejected} (nothing imported) when any line is bad, including an install_id
- * imported before.
+ * (`install_id,created_at,platform,province_code,district_code,phone_verified_at,carrier,last_active_at`)
+ * into `imported_installs`, with the counters, in one transaction. Throws {@link ImportRejected}
+ * (nothing imported) when any line is bad, including an install_id imported before.
  */
 export async function importInstalls(
   deps: ImportDeps,
   input: string | Uint8Array,
   source: ImportSource,
 ): Promise<ImportSummary> {
-  const carriers = new Set(vnPhoneNumbers().carriers);
-  const { adminUnits } = deps;
-  const errors = new Errors();
+  const checks: InstallChecks = {
+    adminUnits: deps.adminUnits,
+    carriers: new Set(vnPhoneNumbers().carriers),
+    now: deps.now(),
+  };
   const lines = source.progress ? countLines(input) : 0;
-  const now = deps.now();
-  let rows = 0;
-  let phones = 0;
-  let active = 0;
-  const ids = new Map<string, number>();
+  let done = 0;
+  const counting = input.length >= WORKER_MIN_BYTES ? countInWorker(input) : undefined;
   const bulk = await openBulkSqlite(deps.storage);
   const storage = bulk?.storage ?? deps.storage;
   try {
     return await storage.transaction(async (trx: Transaction<Database>) => {
-      const importId = await recordImport(trx, 'installs', source, now);
-      const writer = new InstallBulkWriter(trx, storage.dialect, importId, adminUnits.asOf, bulk?.raw);
-      let header = true;
-      let lastLine = 0;
-      try {
-        for await (const batch of csvRecords(input)) {
-          for (const record of batch) {
-            lastLine = record.line;
-            if (header) {
-              header = false;
-              if (!checkHeader(record, INSTALL_COLUMNS, errors)) throwIfErrors(errors);
-              continue;
-            }
-            if (!fieldCount(record, INSTALL_COLUMNS, errors)) continue;
-            const f = record.fields;
-            const sourceId = f[0]!;
-            const problems: string[] = [];
-            if (!INSTALL_ID.test(sourceId))
-              problems.push(
-                `install_id ${JSON.stringify(sourceId.slice(0, 80))} must be 1-64 letters, digits, _ . : or -`,
-              );
-            const createdAt = parseImportInstant(f[1]!);
-            if (createdAt === undefined)
-              problems.push(`created_at ${JSON.stringify(f[1])} is not an ISO time`);
-            const platform = f[2]!;
-            if (!PLATFORMS.has(platform))
-              problems.push(`platform ${JSON.stringify(platform)} must be android, ios or web`);
-            const province = f[3]!;
-            const district = f[4]! === '' ? null : f[4]!;
-            const unit = adminUnits.check(province, district);
-            if (unit)
-              problems.push(
-                unit.replace('provinceCode', 'province_code').replace('districtCode', 'district_code'),
-              );
-            const verified = f[5]! === '' ? null : parseImportInstant(f[5]!);
-            if (verified === undefined)
-              problems.push(`phone_verified_at ${JSON.stringify(f[5])} is not an ISO time (or empty)`);
-            const carrier = f[6]! === '' ? null : f[6]!;
-            if (carrier !== null && !carriers.has(carrier))
-              problems.push(
-                `carrier ${JSON.stringify(carrier)} is not one of ${[...carriers].join(', ')} (or empty)`,
-              );
-            if (carrier !== null && verified === null)
-              problems.push(
-                'carrier is given but phone_verified_at is empty (a carrier comes from a verified number)',
-              );
-            const lastActive = f[7]! === '' ? null : parseImportInstant(f[7]!);
-            if (lastActive === undefined)
-              problems.push(`last_active_at ${JSON.stringify(f[7])} is not an ISO time (or empty)`);
-            if (createdAt !== undefined) {
-              if (typeof verified === 'number' && verified < createdAt)
-                problems.push('phone_verified_at is before created_at');
-              if (typeof lastActive === 'number' && lastActive < createdAt)
-                problems.push('last_active_at is before created_at');
-              if (createdAt > now) problems.push('created_at is in the future');
-            }
-            const earlier = ids.get(sourceId);
-            if (earlier !== undefined) problems.push(`install_id ${sourceId} repeats line ${earlier}`);
-            else ids.set(sourceId, record.line);
-            if (problems.length > 0) {
-              errors.add(record.line, problems.join('; '));
-              continue;
-            }
-            if (errors.total > 0) continue; // nothing will be kept: validate the rest, write nothing
-            rows++;
-            if (verified !== null) phones++;
-            if (lastActive !== null) active++;
-            const pending = writer.addInstall(
-              importedInstallId(sourceId),
-              createdAt!,
-              platform,
-              province,
-              district,
-              verified as number | null,
-              carrier,
-              lastActive as number | null,
-            );
-            if (pending) await pending;
-          }
-          // Once a line is bad nothing is written, so IDs imported before are looked up instead.
-          if (errors.total > 0) await reportImportedBefore(trx, batch, ids, errors, importId);
-          source.progress?.(rows, estimateTotal(rows, lastLine, lines));
-        }
-      } catch (error) {
-        if (error instanceof CsvSyntaxError) errors.add(error.line, `malformed CSV: ${error.message}`);
-        else throw error;
+      const importId = await recordImport(trx, 'installs', source, checks.now);
+      const writer = new InstallBulkWriter(trx, storage.dialect, importId, bulk?.raw, !counting);
+      const written = await writeInstalls(input, checks, writer, source.progress, lines);
+      if (!written) {
+        await counting?.cancel();
+        const errors = await checkInstalls(trx, input, checks, importId);
+        if (errors.total === 0) throw new Error('the installs import stopped without finding the bad line');
+        throwIfErrors(errors);
       }
-      if (header) checkHeader(undefined, INSTALL_COLUMNS, errors);
-      else if (rows === 0 && errors.total === 0) errors.add(2, 'the file has a header but no data lines');
-      if (errors.total === 0) await writer.flush();
-      for (const id of writer.duplicates) {
-        const sourceId = id.slice('imp:'.length);
-        errors.add(ids.get(sourceId) ?? 0, `install_id ${sourceId} was imported before`);
-      }
-      throwIfErrors(errors);
-      await writer.writeCounters();
+      const { rows, phones, active } = written!;
+      await writer.writeCounters(counting ? await counting.result() : undefined);
       await trx.updateTable('stats_imports').set({ rows }).where('id', '=', importId).execute();
+      done = rows;
       return { importId, kind: 'installs', rows, phoneRegistered: phones, withActivity: active };
     });
   } finally {
+    await counting?.cancel();
     await bulk?.close();
-    source.progress?.(rows, rows);
+    source.progress?.(done, done);
   }
 }

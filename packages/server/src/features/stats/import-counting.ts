@@ -1,0 +1,94 @@
+/**
+ * Summing the counter increments of an installs file on a second thread (docs/statistics.md,
+ * "Imports"). Writing the rows and summing the counters each take about half of a large import's
+ * time on one thread; the machine has two cores. The counting worker reads the same bytes; the
+ * importing thread validates and writes, then waits for the sums and writes them in its
+ * transaction. Small files (an API upload) are counted in the importing thread.
+ *
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CsvSyntaxError, csvRecords } from './csv-records.js';
+import { ImportCounters, ImportCounts, type ImportCountsData } from './import-counters.js';
+import { parseImportInstant } from './import-times.js';
+
+/** Files from this size are counted by the worker (below, starting it costs more than it saves). */
+export const WORKER_MIN_BYTES = 2_000_000;
+
+/**
+ * Sums the counter increments of an installs file's data lines (the header skipped). Counts every
+ * line of 8 fields whose times parse; the caller only keeps the sums of a file whose every line
+ * was valid.
+ */
+export async function countInstallLines(input: string | Uint8Array): Promise<ImportCounters> {
+  const counters = new ImportCounters();
+  let header = true;
+  try {
+    for await (const batch of csvRecords(input)) {
+      for (const { fields: f } of batch) {
+        if (header) {
+          header = false;
+          continue;
+        }
+        if (f.length !== 8) continue;
+        const createdAt = parseImportInstant(f[1]!);
+        const verified = f[5] === '' ? null : parseImportInstant(f[5]!);
+        const lastActive = f[7] === '' ? null : parseImportInstant(f[7]!);
+        if (createdAt === undefined || verified === undefined || lastActive === undefined) continue;
+        const district = f[4] === '' ? null : f[4]!;
+        const carrier = f[6] === '' ? null : f[6]!;
+        counters.add(f[3]!, district, f[2]!, createdAt, verified, carrier, lastActive);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof CsvSyntaxError)) throw error;
+  }
+  return counters;
+}
+
+/** Counting in progress. */
+export interface CountingJob {
+  /** The sums (rejects when the worker failed). */
+  result(): Promise<ImportCounts>;
+  /** Stops the worker (idempotent; the file was rejected or the import failed). */
+  cancel(): Promise<void>;
+}
+
+function workerUrl(): URL {
+  const here = import.meta.url;
+  // From the TypeScript sources (tests), the compiled worker of `tsc -b`.
+  return new URL(
+    here.endsWith('.ts')
+      ? '../../../dist/features/stats/import-counters.worker.js'
+      : './import-counters.worker.js',
+    here,
+  );
+}
+
+/**
+ * Starts summing the counter increments of `input` on a worker thread. Without the compiled
+ * worker script (sources not built) the sums are computed in this thread when asked for.
+ */
+export function countInWorker(input: string | Uint8Array): CountingJob {
+  const url = workerUrl();
+  if (!existsSync(fileURLToPath(url))) {
+    return { result: async () => (await countInstallLines(input)).counts(), cancel: async () => {} };
+  }
+  const worker = new Worker(url, { workerData: { input } });
+  const sums = new Promise<ImportCounts>((resolve, reject) => {
+    worker.once('message', (data: ImportCountsData) => resolve(new ImportCounts(data)));
+    worker.once('error', reject);
+    // After a message this changes nothing (a promise settles once).
+    worker.once('exit', (code) => reject(new Error(`the import's counting worker stopped (exit code ${code})`)));
+  });
+  // A cancelled job's rejection is nobody's concern unless it asks for the result.
+  sums.catch(() => {});
+  return {
+    result: () => sums,
+    cancel: async () => {
+      await worker.terminate();
+    },
+  };
+}
