@@ -81,7 +81,9 @@ export function countInWorker(input: string | Uint8Array): CountingJob {
     worker.once('message', (data: ImportCountsData) => resolve(new ImportCounts(data)));
     worker.once('error', reject);
     // After a message this changes nothing (a promise settles once).
-    worker.once('exit', (code) => reject(new Error(`the import's counting worker stopped (exit code ${code})`)));
+    worker.once('exit', (code) =>
+      reject(new Error(`the import's counting worker stopped (exit code ${code})`)),
+    );
   });
   // A cancelled job's rejection is nobody's concern unless it asks for the result.
   sums.catch(() => {});
