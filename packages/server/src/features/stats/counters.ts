@@ -44,20 +44,14 @@ function sumOfHours(kind: 'i' | 'p', hours: number) {
   );
 }
 
-/**
- * Upsert of one counter row adding to the row: grain, day, the 4 dimensions, the totals and the
- * hour columns `hours` (all 48 when not given).
- */
-export function counterUpsertSql(hours: readonly string[] = HOUR_COLUMNS): string {
-  const columns = ['installs', 'phone_registered', ...hours];
+/** Upsert of one counter row (grain, day, 4 dimensions, totals, 48 hour counts), adding to the row. */
+export const COUNTER_UPSERT_SQL = (() => {
+  const columns = ['installs', 'phone_registered', ...HOUR_COLUMNS];
   return `insert into stats_counters (grain, period, province_code, district_code, carrier, platform, ${columns.join(', ')})
   values (?, ?, ?, ?, ?, ?, ${columns.map(() => '?').join(', ')})
   on conflict (grain, period, province_code, district_code, carrier, platform) do update
   set ${columns.map((c) => `${c} = stats_counters.${c} + excluded.${c}`).join(', ')}`;
-}
-
-/** {@link counterUpsertSql} with all 48 hour columns. */
-export const COUNTER_UPSERT_SQL = counterUpsertSql();
+})();
 
 /** The ON CONFLICT updates of a counter row (Kysely), adding the excluded row to it. */
 const COUNTER_UPDATES = Object.fromEntries(

@@ -21,7 +21,6 @@ import {
   COUNTER_UPSERT_SQL,
   CounterDeltas,
   type CounterRows,
-  counterUpsertSql,
   HOUR_COLUMNS,
   NO_CARRIER,
   OTHER_CARRIER,
@@ -233,9 +232,9 @@ export class ImportCounters {
   data(): ImportCountsData {
     const { cells, activity, areas } = this;
     return {
-      cellKeys: Float64Array.from(cells.keys),
+      cellKeys: new Float64Array(cells.keys),
       cellCounts: cells.counts.slice(0, cells.keys.length * SLOTS),
-      activityKeys: Float64Array.from(activity.keys),
+      activityKeys: new Float64Array(activity.keys),
       activityCounts: activity.counts.slice(0, activity.keys.length),
       provinces: areas.provinces,
       districts: areas.districts,
@@ -401,65 +400,24 @@ export class ImportCounts {
 
   /**
    * Writes the counts through a better-sqlite3 connection (in the caller's transaction on it): each
-   * distinct counter row once, in primary-key order. A row with one non-zero hour of installs and
-   * of phones at most (most rows of an import spread over months) goes through an upsert naming
-   * only those hour columns: binding and updating all 48 costs half as much again
-   * (docs/statistics.md, "Imports").
+   * distinct counter row once, in primary-key order, through one prepared upsert per table.
    */
   writeSqlite(raw: SqliteDatabase.Database): void {
-    const full = raw.prepare(COUNTER_UPSERT_SQL);
-    const fullParams: (string | number)[] = new Array(8 + SLOTS);
-    const narrow = new Map<number, SqliteDatabase.Statement>();
-    const params: (string | number)[] = [];
+    const counters = raw.prepare(COUNTER_UPSERT_SQL);
+    const params: (string | number)[] = new Array(8 + SLOTS);
     const counts = this.data.cellCounts;
     this.forEachCell(this.data.cellKeys, (grain, day, dims, i) => {
       const offset = i * SLOTS;
-      // Narrow when at most one hour of installs and one hour of phones is non-zero.
-      let installHour = -1;
-      let phoneHour = -1;
-      let narrowable = true;
-      for (let s = 0; s < SLOTS && narrowable; s++) {
-        if (counts[offset + s] === 0) continue;
-        if (s < 24) {
-          if (installHour < 0) installHour = s;
-          else narrowable = false;
-        } else if (phoneHour < 0) phoneHour = s;
-        else narrowable = false;
-      }
-      if (narrowable) {
-        const signature = (installHour + 1) * 49 + (phoneHour + 1);
-        let statement = narrow.get(signature);
-        if (!statement) {
-          const hours = [installHour, phoneHour].filter((h) => h >= 0).map((h) => HOUR_COLUMNS[h]!);
-          statement = raw.prepare(counterUpsertSql(hours));
-          narrow.set(signature, statement);
-        }
-        params.length = 0;
-        params.push(
-          grain,
-          day,
-          dims[0],
-          dims[1],
-          dims[2],
-          dims[3],
-          this.total(offset),
-          this.total(offset + 24),
-        );
-        if (installHour >= 0) params.push(counts[offset + installHour]!);
-        if (phoneHour >= 0) params.push(counts[offset + phoneHour]!);
-        statement.run(params);
-        return;
-      }
-      fullParams[0] = grain;
-      fullParams[1] = day;
-      fullParams[2] = dims[0];
-      fullParams[3] = dims[1];
-      fullParams[4] = dims[2];
-      fullParams[5] = dims[3];
-      fullParams[6] = this.total(offset);
-      fullParams[7] = this.total(offset + 24);
-      for (let s = 0; s < SLOTS; s++) fullParams[8 + s] = counts[offset + s]!;
-      full.run(fullParams);
+      params[0] = grain;
+      params[1] = day;
+      params[2] = dims[0];
+      params[3] = dims[1];
+      params[4] = dims[2];
+      params[5] = dims[3];
+      params[6] = this.total(offset);
+      params[7] = this.total(offset + 24);
+      for (let s = 0; s < SLOTS; s++) params[8 + s] = counts[offset + s]!;
+      counters.run(params);
     });
     const activity = raw.prepare(
       `insert into stats_activity (grain, day, gap, province_code, district_code, carrier, platform, installs)
