@@ -419,26 +419,9 @@ export class ImportCounts {
       for (let s = 0; s < SLOTS; s++) params[8 + s] = counts[offset + s]!;
       counters.run(params);
     });
-    const activity = raw.prepare(
-      `insert into stats_activity (grain, day, gap, province_code, district_code, carrier, platform, installs)
-       values (?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (grain, day, gap, province_code, district_code, carrier, platform) do update
-       set installs = stats_activity.installs + excluded.installs`,
-    );
-    this.forEachActivityCell(
-      (r) =>
-        activity.run(
-          r.grain,
-          r.day,
-          r.gap,
-          r.province_code,
-          r.district_code,
-          r.carrier,
-          r.platform,
-          r.installs,
-        ),
-      this.data.activityCounts,
-    );
-    CounterDeltas.fromRows(this.data.outliers).writeSqlite(raw);
+    // The activity rows (a few per area and day) and the outliers, the general way.
+    const rest = CounterDeltas.fromRows(this.data.outliers);
+    this.forEachActivityCell((row) => rest.addActivityRow(row), this.data.activityCounts);
+    rest.writeSqlite(raw);
   }
 }
