@@ -6,6 +6,7 @@
  * counting worker. The counter rows must equal those recomputed from the raw records.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImportCounts } from '../src/features/stats/import-counters.js';
 import { countInstallLines, countInWorker, WORKER_MIN_BYTES } from '../src/features/stats/import-counting.js';
 import { importInstalls, parseImportInstant } from '../src/features/stats/imports.js';
 import { dayNumber } from '../src/features/stats/periods.js';
@@ -126,7 +127,9 @@ describe('the counting worker', () => {
     const inThread = (await countInstallLines(text)).counts().deltas().rows();
     for (const input of [text, new TextEncoder().encode(text)]) {
       const job = countInWorker(input);
-      expect((await job.result()).deltas().rows()).toEqual(inThread);
+      const sums = await job.result();
+      expect(sums).toBeInstanceOf(ImportCounts);
+      expect((sums as ImportCounts).deltas().rows()).toEqual(inThread);
       await job.cancel();
     }
     expect(inThread.counters.length).toBeGreaterThan(1000);

@@ -44,14 +44,56 @@ function sumOfHours(kind: 'i' | 'p', hours: number) {
   );
 }
 
-/** Upsert of one counter row (grain, day, 4 dimensions, totals, 48 hour counts), adding to the row. */
-export const COUNTER_UPSERT_SQL = (() => {
-  const columns = ['installs', 'phone_registered', ...HOUR_COLUMNS];
-  return `insert into stats_counters (grain, period, province_code, district_code, carrier, platform, ${columns.join(', ')})
-  values (?, ?, ?, ?, ?, ?, ${columns.map(() => '?').join(', ')})
+/** The columns of a counter row, in the table's order. */
+export const COUNTER_COLUMNS = [
+  'grain',
+  'period',
+  'province_code',
+  'district_code',
+  'carrier',
+  'platform',
+  'installs',
+  'phone_registered',
+  ...HOUR_COLUMNS,
+] as const;
+
+/** The columns of an activity row, in the table's order. */
+export const ACTIVITY_COLUMNS = [
+  'grain',
+  'day',
+  'gap',
+  'province_code',
+  'district_code',
+  'carrier',
+  'platform',
+  'installs',
+] as const;
+
+/**
+ * An upsert into `stats_counters` adding to the rows there: `source` is `values (…)` or a
+ * `select` of the {@link COUNTER_COLUMNS} (with a `where`, which SQLite's upsert grammar needs).
+ */
+export function counterUpsertSql(source: string): string {
+  const sums = COUNTER_COLUMNS.slice(6);
+  return `insert into stats_counters (${COUNTER_COLUMNS.join(', ')}) ${source}
   on conflict (grain, period, province_code, district_code, carrier, platform) do update
-  set ${columns.map((c) => `${c} = stats_counters.${c} + excluded.${c}`).join(', ')}`;
-})();
+  set ${sums.map((c) => `${c} = stats_counters.${c} + excluded.${c}`).join(', ')}`;
+}
+
+/** An upsert into `stats_activity` adding to the rows there; `source` as in {@link counterUpsertSql}. */
+export function activityUpsertSql(source: string): string {
+  return `insert into stats_activity (${ACTIVITY_COLUMNS.join(', ')}) ${source}
+  on conflict (grain, day, gap, province_code, district_code, carrier, platform) do update
+  set installs = stats_activity.installs + excluded.installs`;
+}
+
+const placeholders = (n: number) => `values (${Array.from({ length: n }, () => '?').join(', ')})`;
+
+/** Upsert of one counter row (grain, day, 4 dimensions, totals, 48 hour counts), adding to the row. */
+export const COUNTER_UPSERT_SQL = counterUpsertSql(placeholders(COUNTER_COLUMNS.length));
+
+/** Upsert of one activity row, adding to the row. */
+export const ACTIVITY_UPSERT_SQL = activityUpsertSql(placeholders(ACTIVITY_COLUMNS.length));
 
 /** The ON CONFLICT updates of a counter row (Kysely), adding the excluded row to it. */
 const COUNTER_UPDATES = Object.fromEntries(
@@ -261,12 +303,7 @@ export class CounterDeltas {
       for (const column of HOUR_COLUMNS) values.push(r[column]);
       counters.run(r.grain, r.period, r.province_code, r.district_code, r.carrier, r.platform, values);
     }
-    const activity = raw.prepare(
-      `insert into stats_activity (grain, day, gap, province_code, district_code, carrier, platform, installs)
-       values (?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (grain, day, gap, province_code, district_code, carrier, platform) do update
-       set installs = stats_activity.installs + excluded.installs`,
-    );
+    const activity = raw.prepare(ACTIVITY_UPSERT_SQL);
     for (const r of [...this.activity.values()].sort(compareActivityKeys))
       activity.run(
         r.grain,

@@ -18,9 +18,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../storage/database.js';
 import type { HourCounts } from '../../storage/stats.table.js';
 import {
+  ACTIVITY_COLUMNS,
+  activityUpsertSql,
+  COUNTER_COLUMNS,
   COUNTER_UPSERT_SQL,
   CounterDeltas,
   type CounterRows,
+  counterUpsertSql,
   HOUR_COLUMNS,
   NO_CARRIER,
   OTHER_CARRIER,
@@ -269,9 +273,22 @@ export interface ImportCountsData {
   readonly outliers: CounterRows;
 }
 
+/** Summed counter increments, ready to be written in the caller's transaction. */
+export interface CounterSums {
+  /** Writes through a better-sqlite3 connection. */
+  writeSqlite(raw: SqliteDatabase.Database): void;
+  /** Writes through Kysely (PostgreSQL). */
+  write(db: Kysely<Database>): Promise<void>;
+}
+
 /** The summed counts of an import, written in the counter tables' primary-key order. */
-export class ImportCounts {
-  constructor(private readonly data: ImportCountsData) {}
+export class ImportCounts implements CounterSums {
+  constructor(readonly data: ImportCountsData) {}
+
+  /** The rows of the events that did not fit a packed key. */
+  outliers(): CounterRows {
+    return this.data.outliers;
+  }
 
   /** The text ranks of each grain's dimension values, for the tables' primary-key order. */
   private dimRanks(): readonly Int32Array[] {
@@ -399,11 +416,41 @@ export class ImportCounts {
   }
 
   /**
-   * Writes the counts through a better-sqlite3 connection (in the caller's transaction on it): each
-   * distinct counter row once, in primary-key order, through one prepared upsert per table.
+   * Writes the counts into new tables `counter_rows` and `activity_rows` of `db`, in the counter
+   * tables' primary-key order (rowid order = key order): the counting worker's staging file, which
+   * the importing connection attaches and upserts from in one statement per table
+   * ({@link StagedImportCounts}). The outliers are not staged.
    */
-  writeSqlite(raw: SqliteDatabase.Database): void {
-    const counters = raw.prepare(COUNTER_UPSERT_SQL);
+  stage(db: SqliteDatabase.Database): void {
+    db.exec(`create table counter_rows (${COUNTER_COLUMNS.join(', ')});
+      create table activity_rows (${ACTIVITY_COLUMNS.join(', ')})`);
+    const counterRow = db.prepare(
+      `insert into counter_rows values (${COUNTER_COLUMNS.map(() => '?').join(', ')})`,
+    );
+    const activityRow = db.prepare(
+      `insert into activity_rows values (${ACTIVITY_COLUMNS.map(() => '?').join(', ')})`,
+    );
+    db.transaction(() => {
+      this.forEachCounterParams((params) => counterRow.run(params));
+      this.forEachActivityCell(
+        (r) =>
+          activityRow.run(
+            r.grain,
+            r.day,
+            r.gap,
+            r.province_code,
+            r.district_code,
+            r.carrier,
+            r.platform,
+            r.installs,
+          ),
+        this.data.activityCounts,
+      );
+    })();
+  }
+
+  /** Calls `fn` with the parameters of each counter row ({@link COUNTER_COLUMNS}), in key order (one array, reused). */
+  private forEachCounterParams(fn: (params: readonly (string | number)[]) => void): void {
     const params: (string | number)[] = new Array(8 + SLOTS);
     const counts = this.data.cellCounts;
     this.forEachCell(this.data.cellKeys, (grain, day, dims, i) => {
@@ -417,11 +464,45 @@ export class ImportCounts {
       params[6] = this.total(offset);
       params[7] = this.total(offset + 24);
       for (let s = 0; s < SLOTS; s++) params[8 + s] = counts[offset + s]!;
-      counters.run(params);
+      fn(params);
     });
+  }
+
+  /**
+   * Writes the counts through a better-sqlite3 connection (in the caller's transaction on it): each
+   * distinct counter row once, in primary-key order, through one prepared upsert per table.
+   */
+  writeSqlite(raw: SqliteDatabase.Database): void {
+    const counters = raw.prepare(COUNTER_UPSERT_SQL);
+    this.forEachCounterParams((params) => counters.run(params));
     // The activity rows (a few per area and day) and the outliers, the general way.
     const rest = CounterDeltas.fromRows(this.data.outliers);
     this.forEachActivityCell((row) => rest.addActivityRow(row), this.data.activityCounts);
     rest.writeSqlite(raw);
+  }
+}
+
+/**
+ * Counts staged by the counting worker in the tables of {@link ImportCounts.stage}, in a file the
+ * importing connection has attached as `schema`: written with one upsert statement per table
+ * (SQLite reads the staged rows in key order and adds them, with no call per row), and the
+ * outliers the general way.
+ */
+export class StagedImportCounts implements CounterSums {
+  constructor(
+    private readonly schema: string,
+    private readonly outliers: CounterRows,
+  ) {}
+
+  writeSqlite(raw: SqliteDatabase.Database): void {
+    const from = (columns: readonly string[], table: string) =>
+      `select ${columns.join(', ')} from ${this.schema}.${table} where true order by rowid`;
+    raw.prepare(counterUpsertSql(from(COUNTER_COLUMNS, 'counter_rows'))).run();
+    raw.prepare(activityUpsertSql(from(ACTIVITY_COLUMNS, 'activity_rows'))).run();
+    CounterDeltas.fromRows(this.outliers).writeSqlite(raw);
+  }
+
+  async write(): Promise<void> {
+    throw new Error('staged counts are written through the SQLite connection that attached them');
   }
 }

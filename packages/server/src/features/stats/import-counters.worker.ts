@@ -1,21 +1,32 @@
 /**
  * The counting worker of a large installs import (docs/statistics.md, "Imports"): reads the same
  * file as the importing thread and sums its counter increments ({@link ImportCounters}) while that
- * thread validates and writes the rows; sends the sums back as plain data. It counts every data
- * line whose times parse: when the file is accepted every line was valid, so these are exactly
- * the rows written; when it is rejected the sums are thrown away.
+ * thread validates and writes the rows. It counts every data line whose times parse: when the file
+ * is accepted every line was valid, so these are exactly the rows written; when it is rejected the
+ * sums are thrown away. Given a staging file (SQLite), it writes the sums there in key order and
+ * sends back only the outliers; otherwise it sends the sums as plain data.
  *
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import SqliteDatabase from 'better-sqlite3';
 import { countInstallLines } from './import-counting.js';
 
-const { input } = workerData as { input: string | Uint8Array };
-const counts = await countInstallLines(input);
-const data = counts.data();
-parentPort!.postMessage(data, [
-  data.cellKeys.buffer,
-  data.cellCounts.buffer,
-  data.activityKeys.buffer,
-  data.activityCounts.buffer,
-]);
+const { input, stageFile } = workerData as { input: string | Uint8Array; stageFile?: string };
+const counts = (await countInstallLines(input)).counts();
+if (stageFile !== undefined) {
+  const db = new SqliteDatabase(stageFile);
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  counts.stage(db);
+  db.close();
+  parentPort!.postMessage({ staged: true, outliers: counts.outliers() });
+} else {
+  const data = counts.data;
+  parentPort!.postMessage(data, [
+    data.cellKeys.buffer,
+    data.cellCounts.buffer,
+    data.activityKeys.buffer,
+    data.activityCounts.buffer,
+  ]);
+}

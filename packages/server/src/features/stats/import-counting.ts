@@ -10,8 +10,15 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { CounterRows } from './counters.js';
 import { CsvSyntaxError, csvRecords } from './csv-records.js';
-import { ImportCounters, ImportCounts, type ImportCountsData } from './import-counters.js';
+import {
+  type CounterSums,
+  ImportCounters,
+  ImportCounts,
+  type ImportCountsData,
+  StagedImportCounts,
+} from './import-counters.js';
 import { parseImportInstant } from './import-times.js';
 
 /** Files from this size are counted by the worker (below, starting it costs more than it saves). */
@@ -51,7 +58,7 @@ export async function countInstallLines(input: string | Uint8Array): Promise<Imp
 /** Counting in progress. */
 export interface CountingJob {
   /** The sums (rejects when the worker failed). */
-  result(): Promise<ImportCounts>;
+  result(): Promise<CounterSums>;
   /** Stops the worker (idempotent; the file was rejected or the import failed). */
   cancel(): Promise<void>;
 }
@@ -67,18 +74,31 @@ function workerUrl(): URL {
   );
 }
 
+/** A SQLite file for the worker's sums, attached to the importing connection as `schema`. */
+export interface StagingFile {
+  readonly path: string;
+  readonly schema: string;
+}
+
 /**
- * Starts summing the counter increments of `input` on a worker thread. Without the compiled
- * worker script (sources not built) the sums are computed in this thread when asked for.
+ * Starts summing the counter increments of `input` on a worker thread; with `stage`, the worker
+ * writes the sums into that file (see {@link StagedImportCounts}). Without the compiled worker
+ * script (sources not built) the sums are computed in this thread when asked for.
  */
-export function countInWorker(input: string | Uint8Array): CountingJob {
+export function countInWorker(input: string | Uint8Array, stage?: StagingFile): CountingJob {
   const url = workerUrl();
   if (!existsSync(fileURLToPath(url))) {
     return { result: async () => (await countInstallLines(input)).counts(), cancel: async () => {} };
   }
-  const worker = new Worker(url, { workerData: { input } });
-  const sums = new Promise<ImportCounts>((resolve, reject) => {
-    worker.once('message', (data: ImportCountsData) => resolve(new ImportCounts(data)));
+  const worker = new Worker(url, { workerData: { input, stageFile: stage?.path } });
+  const sums = new Promise<CounterSums>((resolve, reject) => {
+    worker.once('message', (message: ImportCountsData | { staged: true; outliers: CounterRows }) =>
+      resolve(
+        'staged' in message
+          ? new StagedImportCounts(stage!.schema, message.outliers)
+          : new ImportCounts(message),
+      ),
+    );
     worker.once('error', reject);
     // After a message this changes nothing (a promise settles once).
     worker.once('exit', (code) =>

@@ -8,6 +8,9 @@
  *
  * @module
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import { newId } from '../../ids.js';
@@ -16,8 +19,8 @@ import type { Database } from '../../storage/database.js';
 import type { Dialect, Storage } from '../../storage/storage.js';
 import { vnPhoneNumbers } from '../phones/phone-number.js';
 import { type CsvRecord, CsvSyntaxError, csvRecords } from './csv-records.js';
-import { ImportCounters, type ImportCounts } from './import-counters.js';
-import { countInWorker, WORKER_MIN_BYTES } from './import-counting.js';
+import { type CounterSums, ImportCounters } from './import-counters.js';
+import { countInWorker, type StagingFile, WORKER_MIN_BYTES } from './import-counting.js';
 import { parseImportInstant } from './import-times.js';
 
 export { parseImportInstant } from './import-times.js';
@@ -441,7 +444,7 @@ export class InstallBulkWriter {
    * Writes the counter increments of every install added (in the writer's transaction): the
    * writer's own sums, or `counts` summed elsewhere.
    */
-  async writeCounters(counts: ImportCounts = this.counters.counts()): Promise<void> {
+  async writeCounters(counts: CounterSums = this.counters.counts()): Promise<void> {
     if (this.raw) counts.writeSqlite(this.raw);
     else await counts.write(this.trx);
   }
@@ -746,9 +749,12 @@ export async function importInstalls(
   };
   const lines = source.progress ? countLines(input) : 0;
   let done = 0;
-  const counting = input.length >= WORKER_MIN_BYTES ? countInWorker(input) : undefined;
   const bulk = await openBulkSqlite(deps.storage);
   const storage = bulk?.storage ?? deps.storage;
+  // A large file is counted on a worker; on a SQLite file it stages the sums in a file of its own,
+  // attached before the transaction (SQLite cannot attach inside one).
+  const staging = bulk && input.length >= WORKER_MIN_BYTES ? stagingFile(bulk.raw) : undefined;
+  const counting = input.length >= WORKER_MIN_BYTES ? countInWorker(input, staging) : undefined;
   try {
     return await storage.transaction(async (trx: Transaction<Database>) => {
       const importId = await recordImport(trx, 'installs', source, checks.now);
@@ -768,7 +774,24 @@ export async function importInstalls(
     });
   } finally {
     await counting?.cancel();
+    staging?.remove();
     await bulk?.close();
     source.progress?.(done, done);
   }
+}
+
+/** A staging file for the counting worker, attached to `raw`; `remove` detaches and deletes it. */
+function stagingFile(raw: SqliteDatabase.Database): StagingFile & { remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'bluezone-import-'));
+  const path = join(dir, 'sums.db');
+  const schema = 'import_sums';
+  raw.prepare(`attach database ? as ${schema}`).run(path);
+  return {
+    path,
+    schema,
+    remove: () => {
+      raw.exec(`detach database ${schema}`);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
