@@ -12,8 +12,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import { countInstallLines } from './import-counting.js';
 
-const { input, stageFile } = workerData as { input: string | Uint8Array; stageFile?: string };
-const counts = (await countInstallLines(input)).counts();
+const { shared, length, stageFile } = workerData as {
+  shared: SharedArrayBuffer;
+  length: number;
+  stageFile?: string;
+};
+// TextDecoder reads no shared memory: a private copy of the file's bytes.
+const counts = (await countInstallLines(new Uint8Array(shared, 0, length).slice())).counts();
 if (stageFile !== undefined) {
   const db = new SqliteDatabase(stageFile);
   db.pragma('journal_mode = OFF');

@@ -90,7 +90,12 @@ export function countInWorker(input: string | Uint8Array, stage?: StagingFile): 
   if (!existsSync(fileURLToPath(url))) {
     return { result: async () => (await countInstallLines(input)).counts(), cancel: async () => {} };
   }
-  const worker = new Worker(url, { workerData: { input, stageFile: stage?.path } });
+  // The bytes go in shared memory: one copy here instead of serializing the file for the worker.
+  const shared = new SharedArrayBuffer(typeof input === 'string' ? input.length * 3 : input.length);
+  let length = input.length;
+  if (typeof input === 'string') length = new TextEncoder().encodeInto(input, new Uint8Array(shared)).written;
+  else new Uint8Array(shared).set(input);
+  const worker = new Worker(url, { workerData: { shared, length, stageFile: stage?.path } });
   const sums = new Promise<CounterSums>((resolve, reject) => {
     worker.once('message', (message: ImportCountsData | { staged: true; outliers: CounterRows }) =>
       resolve(
