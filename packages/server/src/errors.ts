@@ -113,7 +113,8 @@ export const API_ERRORS = {
   },
   invalid_report_type_transition: {
     status: 400,
-    message: 'A published key may only be revised from likely (clinical diagnosis) to confirmed.',
+    message:
+      'A published key may only be revised towards a stronger diagnosis: likely → confirmed, recursive → likely or confirmed.',
   },
   internal_error: {
     status: 500,

@@ -223,7 +223,7 @@ export async function publishRecursive(
   t: ContactsTestApp,
   issued: Pick<RecursiveIssued, 'longCode'>,
   keys: readonly TestKey[] = pastKeys(t.clock.now(), [1, 2, 3, 4, 5]),
-): Promise<{ keys: readonly TestKey[]; testtype: string; certificate: string }> {
+): Promise<{ keys: readonly TestKey[]; testtype: string; certificate: string; revisionToken: string }> {
   const verified = await devicePost(t, '/api/verify', {
     code: issued.longCode,
     accept: ['confirmed', 'recursive'],
@@ -239,7 +239,12 @@ export async function publishRecursive(
   const { certificate } = cert.json<{ certificate: string }>();
   const published = await publish(t, publishBody(keys, { certificate, hmacKey }));
   if (published.statusCode !== 200) throw new Error(`publish: ${published.statusCode} ${published.body}`);
-  return { keys, testtype, certificate };
+  return {
+    keys,
+    testtype,
+    certificate,
+    revisionToken: published.json<{ revisionToken: string }>().revisionToken,
+  };
 }
 
 /** Row count of a table. */

@@ -30,7 +30,7 @@ import {
   verifiedPhone,
 } from './contacts-helpers.js';
 import { ENGINES, engineAvailable } from './harness.js';
-import { keyAt, pastKeys, storedKey } from './publish-helpers.js';
+import { caseBody, certify, keyAt, pastKeys, publish, publishBody, storedKey } from './publish-helpers.js';
 
 /** A random hash no published key has. */
 const unknownHash = () => randomBytes(32).toString('base64');
@@ -118,6 +118,30 @@ for (const engine of ENGINES) {
       const res = await phone.report(reportBody(keys.slice(0, 1)));
       expect(res.json()).toMatchObject({ contactLevel: 'F1', linkedCases: 1 });
       expect((await contactsOf(t, caseId)).map((c) => c.level)).toEqual(['F1']);
+    });
+
+    it('lets an F1 who published recursive keys and is then diagnosed publish them again as confirmed', async () => {
+      const a = await publishedF0(t);
+      const b = await verifiedPhone(t);
+      expect((await b.report(reportBody(a.keys.slice(0, 2)))).statusCode).toBe(200);
+      const [contactB] = await contactsOf(t, a.caseId);
+      const { keys: bKeys, revisionToken } = await publishRecursive(
+        t,
+        await makeRecursiveCase(t, contactB!.id),
+      );
+      const confirmed = await certify(t, bKeys, caseBody('confirmed'));
+      const without = await publish(t, publishBody(bKeys, confirmed));
+      expect(without.statusCode).toBe(400);
+      expect(without.json()).toMatchObject({ code: 'missing_revision_token' });
+      const revised = await publish(t, publishBody(bKeys, confirmed, { revisionToken }));
+      expect(revised.statusCode, revised.body).toBe(200);
+      for (const key of bKeys) {
+        const row = await storedKey(t.storage, key.keyData);
+        expect(row).toMatchObject({
+          report_type: ReportType.RECURSIVE,
+          revised_report_type: ReportType.CONFIRMED_TEST,
+        });
+      }
     });
 
     it('links an F2 to the recursive case of an F1, through keys published as RECURSIVE', async () => {

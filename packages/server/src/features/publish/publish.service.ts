@@ -23,7 +23,8 @@
  *    type is left as it is (a retry is idempotent and needs no token); one whose report type
  *    would change is a revision: it needs the revision token listing it (400
  *    `missing_revision_token` / `invalid_revision_token`), happens once (`key_already_revised`)
- *    and only from likely to confirmed (`invalid_report_type_transition`). The case the
+ *    and only towards a stronger diagnosis: likely → confirmed, recursive → likely or confirmed
+ *    (`invalid_report_type_transition`). The case the
  *    certificate was issued for gets `keysPublished` += the keys inserted, and an audit entry
  *    records the upload (no key data). Each new key stores its SHA-256 (`key_hash`) and that
  *    case (`case_id`), so that exposure reports can name the keys they matched.
@@ -125,6 +126,17 @@ const REPORT_TYPE_NAMES: Readonly<Record<number, string>> = {
   [ReportType.SELF_REPORT]: 'user-report (SELF_REPORT)',
   [ReportType.RECURSIVE]: 'recursive (RECURSIVE)',
 };
+/**
+ * The report types a published key may be revised to, by its present one: towards a stronger
+ * diagnosis only. Likely → confirmed as in Google's server; and a contact (F1) who published with
+ * a recursive code and is then diagnosed publishes the same keys again as likely or confirmed, so
+ * that their contacts are warned as F1, not F2.
+ */
+const REVISIONS: ReadonlyMap<number, readonly number[]> = new Map([
+  [ReportType.CONFIRMED_CLINICAL_DIAGNOSIS, [ReportType.CONFIRMED_TEST]],
+  [ReportType.RECURSIVE, [ReportType.CONFIRMED_TEST, ReportType.CONFIRMED_CLINICAL_DIAGNOSIS]],
+]);
+
 const reportTypeName = (type: number | undefined) =>
   type === undefined ? 'negative (not published)' : (REPORT_TYPE_NAMES[type] ?? `report type ${type}`);
 
@@ -415,12 +427,10 @@ function planUpload(
         `key ${key.index} was already revised to ${reportTypeName(effective)}; a key is revised at most once`,
       );
     }
-    if (
-      !(effective === ReportType.CONFIRMED_CLINICAL_DIAGNOSIS && reportType === ReportType.CONFIRMED_TEST)
-    ) {
+    if (reportType === undefined || !REVISIONS.get(effective ?? -1)?.includes(reportType)) {
       throw new ApiError(
         'invalid_report_type_transition',
-        `invalid report type transition: key ${key.index} cannot change from ${reportTypeName(effective)} to ${reportTypeName(reportType)}; only likely → confirmed is allowed`,
+        `invalid report type transition: key ${key.index} cannot change from ${reportTypeName(effective)} to ${reportTypeName(reportType)}; only likely → confirmed and recursive (F1) → likely or confirmed are allowed`,
       );
     }
     revisions.push({ row, key, days: days(key) });
