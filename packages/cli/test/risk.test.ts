@@ -137,7 +137,7 @@ describe('bluezone risk score', () => {
       ],
       [
         ['--config', 'cwa-2020', '--windows', good, '--now', NOW],
-        /--config: cannot read cwa-2020: no such file \(give a JSON file or a preset: cwa, bluezone-legacy, bluezone-default\)/,
+        /--config: cannot read cwa-2020: no such file \(give a JSON file or a preset: cwa, bluezone-legacy, bluezone-default, close-contact-2m-15min\)/,
       ],
       [
         ['--config', 'cwa', '--windows', `${t.dir}/missing.json`, '--now', NOW],
@@ -174,7 +174,7 @@ describe('bluezone risk config', () => {
     const r = await runCli(['risk', 'config', 'cwa2']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'bluezone: unknown preset "cwa2"; presets: cwa, bluezone-legacy, bluezone-default\n',
+      'bluezone: unknown preset "cwa2"; presets: cwa, bluezone-legacy, bluezone-default, close-contact-2m-15min\n',
     );
   });
 });
@@ -253,6 +253,7 @@ describe('docs', () => {
       'cwa',
       'bluezone-legacy',
       'bluezone-default',
+      'close-contact-2m-15min',
       'risk score',
       'risk attenuation',
       'risk config',

@@ -59,6 +59,7 @@ describe('bluezone sim', () => {
       ['sim', '--province', '30', '--population', '500'],
       ['sim', '--province', '30', '--uptake', '1.5'],
       ['sim', '--province', '30', '--days', '0'],
+      ['sim', '--province', '30', '--risk', 'cwa2'],
     ]) {
       const r = await runCli(argv);
       expect(r.code).toBe(2);

@@ -3,6 +3,8 @@ import {
   ReportType,
   RISK_CONFIG_BLUEZONE_DEFAULT,
   RISK_CONFIG_BLUEZONE_LEGACY,
+  RISK_CONFIG_CLOSE_CONTACT,
+  RISK_PRESETS,
   scoreExposureWindows,
 } from '@bluezone/protocol';
 import { describe, expect, it } from 'vitest';
@@ -88,5 +90,60 @@ describe('bluezone-legacy', () => {
       numberOfDaysWithHighRisk: 2,
       mostRecentDateWithHighRisk: dateAgo(2),
     });
+  });
+});
+
+describe('close-contact-2m-15min', () => {
+  const score = (windows: ExposureWindow[]) => scoreExposureWindows(windows, RISK_CONFIG_CLOSE_CONTACT, NOW);
+
+  it('is the preset of that name', () => {
+    expect(RISK_PRESETS['close-contact-2m-15min']).toBe(RISK_CONFIG_CLOSE_CONTACT);
+  });
+
+  it('is high from 15 minutes at up to 47 dB, and counts nothing weaker', () => {
+    const threeScans = [scan(47, 300), scan(40, 300), scan(47, 300)];
+    expect(score([confirmed(1, threeScans)]).days[0]).toMatchObject({ normalizedTime: 15, riskLevel: 2 });
+    expect(score([confirmed(1, [scan(47, 300), scan(40, 300), scan(47, 299)])]).totalRiskLevel).toBe(1);
+    expect(score([confirmed(1, [scan(47, 300), scan(48, 3000), scan(47, 300)])]).days[0]).toMatchObject({
+      normalizedTime: 10,
+      riskLevel: null,
+    });
+  });
+
+  it('adds up the windows of a day, and has no low-risk level', () => {
+    const r = score([confirmed(1, [scan(30, 300), scan(30, 300)]), confirmed(1, [scan(45, 300)])]);
+    expect(r.days[0]).toMatchObject({ normalizedTime: 15, riskLevel: 2 });
+    expect(r.windows.map((w) => !w.dropped && w.riskLevel)).toEqual([1, 1]);
+    expect(score([confirmed(1, [scan(30, 600)])])).toMatchObject({
+      numberOfDaysWithLowRisk: 0,
+      totalRiskLevel: 1,
+    });
+  });
+
+  it('weighs every report type of a case or an F1 and every infectiousness the same', () => {
+    for (const options of [
+      { infectiousness: 2 as const },
+      { reportType: ReportType.RECURSIVE },
+      { reportType: ReportType.SELF_REPORT },
+      { reportType: ReportType.CONFIRMED_CLINICAL_DIAGNOSIS },
+    ]) {
+      expect(score([confirmed(1, [scan(40, 840)], options)]).days[0]).toMatchObject({
+        normalizedTime: 14,
+        riskLevel: null,
+      });
+      expect(score([confirmed(1, [scan(40, 900)], options)]).days[0]).toMatchObject({ riskLevel: 2 });
+    }
+  });
+
+  it('drops unknown and revoked report types, and keeps 14 days', () => {
+    for (const reportType of [ReportType.UNKNOWN, ReportType.REVOKED]) {
+      expect(score([confirmed(1, [scan(40, 1800)], { reportType })]).windows[0]).toMatchObject({
+        dropped: true,
+        reason: 'transmission_risk_level_filter',
+      });
+    }
+    const r = score([confirmed(14, [scan(40, 900)]), confirmed(15, [scan(40, 900)])]);
+    expect(r.mostRecentDateWithHighRisk).toBe(dateAgo(14));
+    expect(r.windows[1]).toMatchObject({ dropped: true, reason: 'older_than_max_encounter_age' });
   });
 });

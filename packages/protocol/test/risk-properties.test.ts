@@ -3,6 +3,7 @@ import {
   parseRiskExposureWindows,
   RISK_CONFIG_BLUEZONE_DEFAULT,
   RISK_CONFIG_BLUEZONE_LEGACY,
+  RISK_CONFIG_CLOSE_CONTACT,
   RISK_CONFIG_CWA,
   type RiskConfig,
   type RiskScore,
@@ -35,6 +36,7 @@ const monotoneConfigs: [string, RiskConfig][] = [
   ['cwa', RISK_CONFIG_CWA],
   ['bluezone-default', RISK_CONFIG_BLUEZONE_DEFAULT],
   ['bluezone-legacy', RISK_CONFIG_BLUEZONE_LEGACY],
+  ['close-contact-2m-15min', RISK_CONFIG_CLOSE_CONTACT],
   ['cwa test vectors', cwaVectorConfig],
 ];
 

@@ -8,6 +8,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RiskPresetName } from '@bluezone/protocol';
 
 /** A bad configuration value. `main` prints the message and exits with {@link CONFIG_EXIT_CODE}. */
 export class ConfigError extends Error {
@@ -50,7 +51,7 @@ export interface Config {
   readonly jobsEnabled: boolean;
   readonly trustProxy: boolean;
   /** Risk scoring preset phones use (signed device configuration). */
-  readonly riskPreset: 'cwa' | 'bluezone-default' | 'bluezone-legacy';
+  readonly riskPreset: RiskPresetName;
   /** How precisely warnings show the time of an exposure. */
   readonly exposureTimeGranularity: 'none' | 'period' | 'hour';
   /** Mark the portal's session cookie `Secure` (off only for plain-HTTP local use). */
@@ -292,7 +293,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'BLUEZONE_RISK_PRESET',
     default: 'bluezone-default',
-    range: 'bluezone-default, cwa, bluezone-legacy',
+    range: 'bluezone-default, cwa, bluezone-legacy, close-contact-2m-15min',
     description:
       'Risk scoring parameters phones use (docs/risk-scoring.md); part of the signed device configuration.',
   },
@@ -432,10 +433,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     statsMinCell: integer(env, 'BLUEZONE_STATS_MIN_CELL', 10, 1, 1000),
     jobsEnabled: bool(env, 'BLUEZONE_JOBS', true),
     trustProxy: bool(env, 'BLUEZONE_TRUST_PROXY', false),
-    riskPreset: oneOf(env, 'BLUEZONE_RISK_PRESET', 'bluezone-default', [
+    riskPreset: oneOf<RiskPresetName>(env, 'BLUEZONE_RISK_PRESET', 'bluezone-default', [
       'bluezone-default',
       'cwa',
       'bluezone-legacy',
+      'close-contact-2m-15min',
     ]),
     exposureTimeGranularity: oneOf(env, 'BLUEZONE_EXPOSURE_TIME_GRANULARITY', 'period', [
       'none',

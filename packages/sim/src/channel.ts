@@ -90,6 +90,17 @@ export class Channel {
     return a0 + 10 * n * Math.log10(Math.max(distance, 0.05));
   }
 
+  /**
+   * The attenuation a phone computes for a sighting at `distance` on the noise-free channel:
+   * whole dB, as phones report RSSI (TX power and RSSI corrections are whole dB too, so it is
+   * the same for every pair of models: the path loss rounded, halves down).
+   */
+  noiseFreeAttenuation(distance: number): number {
+    const m = this.models[0]!;
+    const rssi = Math.round(m.txPowerDbm - this.pathLoss(distance) - m.rssiCorrection);
+    return m.txPowerDbm - (rssi + m.rssiCorrection);
+  }
+
   /** Shadowing of one episode (slow fading), dB. */
   episodeShadowing(rng: Random): number {
     return this.options.noise ? this.fit.pathLoss.residualSigmaDb * rng.normal() : 0;

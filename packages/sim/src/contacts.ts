@@ -72,7 +72,12 @@ export class ContactScratch {
   readonly marketSlot: Int32Array;
   readonly marketCount: Int32Array;
   readonly marketOffset: Int32Array;
+  /** Market visitors sorted by slot, then bus riders grouped by district. */
   readonly bus: Int32Array;
+  /** Start of each district's bus riders in `bus` (and one past the last). */
+  readonly busOffset: Int32Array;
+  /** Next free place of each district in `bus` while it is filled. */
+  readonly busCursor: Int32Array;
   readonly atHome: Uint8Array;
 
   constructor(pop: Population) {
@@ -81,13 +86,53 @@ export class ContactScratch {
     this.marketCount = new Int32Array(pop.marketCount * 2 + 1);
     this.marketOffset = new Int32Array(pop.marketCount * 2 + 1);
     this.bus = new Int32Array(pop.size);
+    this.busOffset = new Int32Array(pop.districts.length + 1);
+    this.busCursor = new Int32Array(pop.districts.length);
     this.atHome = new Uint8Array(pop.size);
   }
 }
 
 /**
+ * Appends an episode whose distance is log-normal (`median`, `sigma`), drawn last (after the
+ * start and duration, which the caller drew). Allocation-free: see {@link Random.logNormalInto}.
+ */
+function episode(
+  out: EpisodeBuffer,
+  rng: Random,
+  a: number,
+  b: number,
+  start: number,
+  duration: number,
+  median: number,
+  sigma: number,
+  setting: number,
+): void {
+  const index = out.count;
+  out.push(a, b, start, duration, 0, setting);
+  rng.logNormalInto(out.distance, index, median, sigma);
+}
+
+// Times of the schedule, seconds since the UTC day began (Vietnam local time in the name).
+const T_07_00 = local(7);
+const T_07_15 = local(7.25);
+const T_07_30 = local(7.5);
+const T_09_00 = local(9);
+const T_11_15 = local(11.25);
+const T_13_30 = local(13.5);
+const T_14_00 = local(14);
+const T_16_30 = local(16.5);
+const T_17_00 = local(17);
+const T_18_15 = local(18.25);
+const T_22_30 = local(22.5);
+const T_06_30_NEXT = local(30.5);
+
+/**
  * Appends the episodes of day `day` (weekday 0 = Sunday) to `out`. People with `absent[p] = 1`
  * (isolated cases) meet nobody.
+ *
+ * Written for speed (docs/simulator.md §7): one function per setting, so that the JIT inlines
+ * the generator's draws and the buffer's `push` in each; no allocation; every draw in the same
+ * order as the model's description, so a seed gives the same episodes.
  */
 export function generateDay(
   pop: Population,
@@ -99,175 +144,204 @@ export function generateDay(
 ): void {
   const workDay = weekday !== 0;
   const schoolDay = weekday >= 1 && weekday <= 5;
-  const { role, householdStart, partner } = pop;
+  const role = pop.role;
   const atHome = scratch.atHome;
-  for (let p = 0; p < pop.size; p++) {
+  const size = pop.size;
+  const workerAtHome = workDay ? 0 : 1;
+  const pupilAtHome = schoolDay ? 0 : 1;
+  for (let p = 0; p < size; p++) {
     const r = role[p]!;
     atHome[p] =
       absent[p] === 1
         ? 0
         : r === Role.worker
-          ? workDay
-            ? 0
-            : 1
+          ? workerAtHome
           : r === Role.student || r === Role.preschool
-            ? schoolDay
-              ? 0
-              : 1
+            ? pupilAtHome
             : 1;
   }
+  households(pop, rng, absent, atHome, out);
+  groups(pop, workDay, schoolDay, rng, absent, out);
+  markets(pop, workDay, rng, absent, out, scratch);
+  buses(pop, rng, absent, atHome, out, scratch);
+}
 
-  // Households: dinner (all pairs, ~1 m), the evening (all pairs, 1–4 m), the night (couples,
-  // 0.7 m), the day at home (pairs of those who stay home, ~2 m, two spells).
-  for (let h = 0; h + 1 < householdStart.length; h++) {
+/**
+ * Households: dinner (all pairs, ~1 m), the evening (all pairs, 1–4 m), the night (couples,
+ * 0.7 m), the day at home (pairs of those who stay home, ~2 m, two spells).
+ */
+function households(
+  pop: Population,
+  rng: Random,
+  absent: Uint8Array,
+  atHome: Uint8Array,
+  out: EpisodeBuffer,
+) {
+  const { householdStart, partner } = pop;
+  const households = householdStart.length - 1;
+  const night = T_06_30_NEXT - T_22_30;
+  for (let h = 0; h < households; h++) {
     const s = householdStart[h]!;
     const e = householdStart[h + 1]!;
     if (e - s < 2) continue;
-    const dinner = local(18.25) + rng.int(30 * MIN);
+    const dinner = T_18_15 + rng.int(30 * MIN);
     const dinnerLength = 30 * MIN + rng.int(30 * MIN);
+    const afterDinner = dinner + dinnerLength;
     for (let i = s; i < e; i++) {
       if (absent[i] === 1) continue;
+      const home = atHome[i] === 1;
+      const couple = partner[i]!;
       for (let j = i + 1; j < e; j++) {
         if (absent[j] === 1) continue;
-        out.push(i, j, dinner, dinnerLength, rng.logNormal(1, 0.3), Setting.household);
-        const evening = dinner + dinnerLength + rng.int(20 * MIN);
-        out.push(i, j, evening, 30 * MIN + rng.int(150 * MIN), rng.logNormal(2.5, 0.5), Setting.household);
-        if (partner[i] === j) {
-          out.push(i, j, local(22.5), local(30.5) - local(22.5), rng.logNormal(0.7, 0.2), Setting.household);
-        }
-        if (atHome[i] === 1 && atHome[j] === 1) {
-          out.push(
-            i,
-            j,
-            local(9) + rng.int(60 * MIN),
-            60 * MIN + rng.int(120 * MIN),
-            rng.logNormal(2, 0.5),
-            Setting.household,
-          );
-          out.push(
-            i,
-            j,
-            local(14) + rng.int(60 * MIN),
-            30 * MIN + rng.int(90 * MIN),
-            rng.logNormal(2, 0.5),
-            Setting.household,
-          );
+        episode(out, rng, i, j, dinner, dinnerLength, 1, 0.3, Setting.household);
+        const evening = afterDinner + rng.int(20 * MIN);
+        episode(out, rng, i, j, evening, 30 * MIN + rng.int(150 * MIN), 2.5, 0.5, Setting.household);
+        if (couple === j) episode(out, rng, i, j, T_22_30, night, 0.7, 0.2, Setting.household);
+        if (home && atHome[j] === 1) {
+          const morning = T_09_00 + rng.int(60 * MIN);
+          episode(out, rng, i, j, morning, 60 * MIN + rng.int(120 * MIN), 2, 0.5, Setting.household);
+          const afternoon = T_14_00 + rng.int(60 * MIN);
+          episode(out, rng, i, j, afternoon, 30 * MIN + rng.int(90 * MIN), 2, 0.5, Setting.household);
         }
       }
     }
   }
+}
 
-  // Workplaces, classes, kindergarten groups.
+/** Workplaces, classes, kindergarten groups. */
+function groups(
+  pop: Population,
+  workDay: boolean,
+  schoolDay: boolean,
+  rng: Random,
+  absent: Uint8Array,
+  out: EpisodeBuffer,
+) {
   const { groupStart, groupMembers, groupKind } = pop;
-  for (let g = 0; g + 1 < groupStart.length; g++) {
+  const groups = groupStart.length - 1;
+  for (let g = 0; g < groups; g++) {
     const kind = groupKind[g]!;
     if (kind === 0 ? !workDay : !schoolDay) continue;
     const s = groupStart[g]!;
     const e = groupStart[g + 1]!;
-    const n = e - s;
-    if (n < 2) continue;
-    if (kind === 0) {
-      // Teams of 6: 1–3 spells a day of 10–120 min at ~1.5 m; 3 encounters with others.
-      for (let i = s; i < e; i++) {
-        const p = groupMembers[i]!;
-        if (absent[p] === 1) continue;
-        const teamEnd = Math.min(e, s + (Math.floor((i - s) / 6) + 1) * 6);
-        for (let j = i + 1; j < teamEnd; j++) {
-          const q = groupMembers[j]!;
-          if (absent[q] === 1) continue;
-          const spells = 1 + rng.int(3);
-          for (let k = 0; k < spells; k++) {
-            const length = Math.min(120 * MIN, Math.round(rng.logNormal(25 * MIN, 0.7)));
-            out.push(
-              p,
-              q,
-              local(7.5) + rng.int(local(17) - local(7.5) - length),
-              length,
-              rng.logNormal(1.5, 0.4),
-              Setting.work,
-            );
-          }
-        }
-        if (n > 6) {
-          for (let k = 0; k < 3; k++) {
-            const q = groupMembers[s + rng.int(n)]!;
-            if (q === p || absent[q] === 1) continue;
-            const length = 2 * MIN + Math.round(rng.exponential(8 * MIN));
-            out.push(p, q, local(7.5) + rng.int(8 * 3600), length, rng.logNormal(2, 0.5), Setting.work);
-          }
-        }
+    if (e - s < 2) continue;
+    if (kind === 0) workplace(groupMembers, s, e, rng, absent, out);
+    else classroom(groupMembers, s, e, kind === 1 ? Setting.school : Setting.kindergarten, rng, absent, out);
+  }
+}
+
+/** Teams of 6: 1–3 spells a day of 10–120 min at ~1.5 m; 3 encounters with others. */
+function workplace(
+  members: Int32Array,
+  s: number,
+  e: number,
+  rng: Random,
+  absent: Uint8Array,
+  out: EpisodeBuffer,
+) {
+  const n = e - s;
+  const day = T_17_00 - T_07_30;
+  for (let i = s; i < e; i++) {
+    const p = members[i]!;
+    if (absent[p] === 1) continue;
+    const teamEnd = Math.min(e, s + (((i - s) / 6) | 0) * 6 + 6);
+    for (let j = i + 1; j < teamEnd; j++) {
+      const q = members[j]!;
+      if (absent[q] === 1) continue;
+      const spells = 1 + rng.int(3);
+      for (let k = 0; k < spells; k++) {
+        const length = Math.min(120 * MIN, rng.roundedLogNormal(25 * MIN, 0.7));
+        const start = T_07_30 + rng.int(day - length);
+        episode(out, rng, p, q, start, length, 1.5, 0.4, Setting.work);
       }
-    } else {
-      // Classes and groups: bench neighbours (0.6 m) and the row behind (1.2 m) all morning
-      // and afternoon; four 10–30 min spells with other classmates at breaks (~1.5 m).
-      const setting = kind === 1 ? Setting.school : Setting.kindergarten;
-      for (let i = s; i < e; i++) {
-        const p = groupMembers[i]!;
-        if (absent[p] === 1) continue;
-        const rel = i - s;
-        const bench = rel % 2 === 0 ? i + 1 : -1;
-        if (bench > 0 && bench < e && absent[groupMembers[bench]!] === 0) {
-          out.push(
-            p,
-            groupMembers[bench]!,
-            local(7.25),
-            local(11.25) - local(7.25),
-            rng.logNormal(0.6, 0.2),
-            setting,
-          );
-          out.push(
-            p,
-            groupMembers[bench]!,
-            local(13.5),
-            local(16.5) - local(13.5),
-            rng.logNormal(0.6, 0.2),
-            setting,
-          );
-        }
-        const behind = i + 2;
-        if (behind < e && absent[groupMembers[behind]!] === 0) {
-          out.push(
-            p,
-            groupMembers[behind]!,
-            local(7.25),
-            local(11.25) - local(7.25),
-            rng.logNormal(1.2, 0.2),
-            setting,
-          );
-        }
-        for (let k = 0; k < 4; k++) {
-          const q = groupMembers[s + rng.int(n)]!;
-          if (q === p || absent[q] === 1) continue;
-          out.push(
-            p,
-            q,
-            local(9) + rng.int(6 * 3600),
-            10 * MIN + rng.int(20 * MIN),
-            rng.logNormal(1.5, 0.5),
-            setting,
-          );
-        }
+    }
+    if (n > 6) {
+      for (let k = 0; k < 3; k++) {
+        const q = members[s + rng.int(n)]!;
+        if (q === p || absent[q] === 1) continue;
+        const length = 2 * MIN + rng.roundedExponential(8 * MIN);
+        const start = T_07_30 + rng.int(8 * 3600);
+        episode(out, rng, p, q, start, length, 2, 0.5, Setting.work);
       }
     }
   }
+}
 
-  // Markets: visitors by market and slot (morning / late afternoon), 3 encounters each on
-  // average, 1–10 min at ~1.2 m.
+/**
+ * Classes and groups: bench neighbours (0.6 m) and the row behind (1.2 m) all morning and
+ * afternoon; four 10–30 min spells with other classmates at breaks (~1.5 m).
+ */
+function classroom(
+  members: Int32Array,
+  s: number,
+  e: number,
+  setting: number,
+  rng: Random,
+  absent: Uint8Array,
+  out: EpisodeBuffer,
+) {
+  const n = e - s;
+  const morning = T_11_15 - T_07_15;
+  const afternoon = T_16_30 - T_13_30;
+  for (let i = s; i < e; i++) {
+    const p = members[i]!;
+    if (absent[p] === 1) continue;
+    if (((i - s) & 1) === 0 && i + 1 < e) {
+      const bench = members[i + 1]!;
+      if (absent[bench] === 0) {
+        episode(out, rng, p, bench, T_07_15, morning, 0.6, 0.2, setting);
+        episode(out, rng, p, bench, T_13_30, afternoon, 0.6, 0.2, setting);
+      }
+    }
+    if (i + 2 < e) {
+      const behind = members[i + 2]!;
+      if (absent[behind] === 0) episode(out, rng, p, behind, T_07_15, morning, 1.2, 0.2, setting);
+    }
+    for (let k = 0; k < 4; k++) {
+      const q = members[s + rng.int(n)]!;
+      if (q === p || absent[q] === 1) continue;
+      const start = T_09_00 + rng.int(6 * 3600);
+      episode(out, rng, p, q, start, 10 * MIN + rng.int(20 * MIN), 1.5, 0.5, setting);
+    }
+  }
+}
+
+/**
+ * Markets: visitors by market and slot (morning / late afternoon), 3 encounters each on average,
+ * 1–10 min at ~1.2 m.
+ */
+function markets(
+  pop: Population,
+  workDay: boolean,
+  rng: Random,
+  absent: Uint8Array,
+  out: EpisodeBuffer,
+  scratch: ContactScratch,
+) {
+  const { role, market } = pop;
   const { marketVisitors, marketSlot, marketCount, marketOffset } = scratch;
+  const size = pop.size;
+  const workerSlot = workDay ? 1 : 0;
   marketCount.fill(0);
   let visitors = 0;
-  for (let p = 0; p < pop.size; p++) {
+  for (let p = 0; p < size; p++) {
     if (absent[p] === 1) continue;
     const r = role[p]!;
-    const prob = r === Role.home || r === Role.elder ? 0.5 : r === Role.worker ? 0.25 : 0;
-    if (prob === 0 || rng.float() >= prob) continue;
-    const slot = pop.market[p]! * 2 + (r === Role.worker && workDay ? 1 : 0);
+    let slot: number;
+    if (r === Role.home || r === Role.elder) {
+      if (rng.float() >= 0.5) continue;
+      slot = market[p]! * 2;
+    } else if (r === Role.worker) {
+      if (rng.float() >= 0.25) continue;
+      slot = market[p]! * 2 + workerSlot;
+    } else continue;
     marketSlot[visitors] = slot;
     marketVisitors[visitors++] = p;
     marketCount[slot]!++;
   }
+  const slots = marketCount.length;
   let acc = 0;
-  for (let k = 0; k < marketCount.length; k++) {
+  for (let k = 0; k < slots; k++) {
     marketOffset[k] = acc;
     acc += marketCount[k]!;
   }
@@ -278,11 +352,11 @@ export function generateDay(
     const slot = marketSlot[v]!;
     sorted[marketOffset[slot]! + fill[slot]!++] = marketVisitors[v]!;
   }
-  for (let slot = 0; slot < marketCount.length; slot++) {
+  for (let slot = 0; slot < slots; slot++) {
     const s = marketOffset[slot]!;
     const n = fill[slot]!;
     if (n < 2) continue;
-    const base = slot % 2 === 0 ? local(7) : local(17);
+    const base = (slot & 1) === 0 ? T_07_00 : T_17_00;
     for (let i = 0; i < n; i++) {
       const p = sorted[s + i]!;
       const arrive = base + rng.int(90 * MIN);
@@ -290,44 +364,63 @@ export function generateDay(
       for (let k = 0; k < encounters; k++) {
         const q = sorted[s + rng.int(n)]!;
         if (q === p) continue;
-        out.push(
-          p,
-          q,
-          arrive + rng.int(40 * MIN),
-          MIN + Math.round(rng.exponential(3 * MIN)),
-          rng.logNormal(1.2, 0.5),
-          Setting.market,
-        );
+        const start = arrive + rng.int(40 * MIN);
+        const length = MIN + rng.roundedExponential(3 * MIN);
+        episode(out, rng, p, q, start, length, 1.2, 0.5, Setting.market);
       }
     }
   }
+}
 
-  // Buses: riders of a district fill buses of 40 in random order, morning and evening; the seat
-  // neighbour at 0.5 m for the trip (20–50 min), 4 others at ~1.5 m.
-  const bus = scratch.bus;
-  for (let d = 0; d < pop.districts.length; d++) {
-    let riders = 0;
-    for (let p = 0; p < pop.size; p++) {
-      if (pop.busRider[p] === 1 && pop.district[p] === d && atHome[p] === 0 && absent[p] === 0)
-        bus[riders++] = p;
-    }
-    for (const departure of [local(7), local(17)]) {
+/**
+ * Buses: riders of a district fill buses of 40 in random order, morning and evening; the seat
+ * neighbour at 0.5 m for the trip (20–50 min), 4 others at ~1.5 m.
+ */
+function buses(
+  pop: Population,
+  rng: Random,
+  absent: Uint8Array,
+  atHome: Uint8Array,
+  out: EpisodeBuffer,
+  scratch: ContactScratch,
+) {
+  const { busRider, district } = pop;
+  const size = pop.size;
+  const districts = pop.districts.length;
+  // The day's riders grouped by district, in person order (one pass instead of one per district).
+  const { bus, busOffset, busCursor: cursor } = scratch;
+  busOffset.fill(0);
+  for (let p = 0; p < size; p++) {
+    if (busRider[p] === 1 && atHome[p] === 0 && absent[p] === 0) busOffset[district[p]! + 1]!++;
+  }
+  for (let d = 0; d < districts; d++) busOffset[d + 1]! += busOffset[d]!;
+  for (let d = 0; d < districts; d++) cursor[d] = busOffset[d]!;
+  for (let p = 0; p < size; p++) {
+    if (busRider[p] === 1 && atHome[p] === 0 && absent[p] === 0) bus[cursor[district[p]!]!++] = p;
+  }
+  for (let d = 0; d < districts; d++) {
+    const o = busOffset[d]!;
+    const riders = busOffset[d + 1]! - o;
+    for (let departure = T_07_00; departure <= T_17_00; departure += T_17_00 - T_07_00) {
       for (let i = riders - 1; i > 0; i--) {
         const j = rng.int(i + 1);
-        const t = bus[i]!;
-        bus[i] = bus[j]!;
-        bus[j] = t;
+        const t = bus[o + i]!;
+        bus[o + i] = bus[o + j]!;
+        bus[o + j] = t;
       }
       for (let s = 0; s < riders; s += 40) {
         const e = Math.min(riders, s + 40);
+        const n = e - s;
         const start = departure + rng.int(30 * MIN);
         const length = 20 * MIN + rng.int(30 * MIN);
         for (let i = s; i < e; i++) {
-          if ((i - s) % 2 === 0 && i + 1 < e)
-            out.push(bus[i]!, bus[i + 1]!, start, length, rng.logNormal(0.5, 0.2), Setting.bus);
-          for (let k = 0; k < 4 && e - s > 2; k++) {
-            const q = bus[s + rng.int(e - s)]!;
-            if (q !== bus[i]) out.push(bus[i]!, q, start, length, rng.logNormal(1.5, 0.4), Setting.bus);
+          const p = bus[o + i]!;
+          if (((i - s) & 1) === 0 && i + 1 < e)
+            episode(out, rng, p, bus[o + i + 1]!, start, length, 0.5, 0.2, Setting.bus);
+          if (n <= 2) continue;
+          for (let k = 0; k < 4; k++) {
+            const q = bus[o + s + rng.int(n)]!;
+            if (q !== p) episode(out, rng, p, q, start, length, 1.5, 0.4, Setting.bus);
           }
         }
       }

@@ -113,7 +113,7 @@ export function renderReport(
   const md = [
     `# Bluezone simulation: ${r.province.name} (${r.province.code})`,
     '',
-    `\`${meta.command}\` — ${r.population.toLocaleString('en-US')} people, ${r.days} days, seed ${r.seed}, channel noise ${r.noise ? 'on' : 'off'}, scans ${r.scans.durationSeconds} s every ${r.scans.intervalSeconds} s; ${meta.wallSeconds.toFixed(1)} s wall time. Every figure comes from the real device SDK and server driven by the simulation, compared with the contact model's ground truth (close contact: within 2 m for at least 15 minutes in a day). Model and definitions: docs/simulator.md.`,
+    `\`${meta.command}\` — ${r.population.toLocaleString('en-US')} people, ${r.days} days, seed ${r.seed}, channel noise ${r.noise ? 'on' : 'off'}, risk rule \`${r.riskRule}\`, scans ${r.scans.durationSeconds} s every ${r.scans.intervalSeconds} s; ${meta.wallSeconds.toFixed(1)} s wall time. Every figure comes from the real device SDK and server driven by the simulation, compared with the contact model's ground truth (close contact: within 2 m for at least 15 minutes in a day). Model and definitions: docs/simulator.md.`,
     '',
     '## Figures',
     '',
@@ -129,8 +129,11 @@ export function renderReport(
       .join(', ')}.`,
     `- Contacts: ${r.episodes.toLocaleString('en-US')} episodes, ${r.closePairDays.toLocaleString('en-US')} close pair-days.`,
     `- App: ${r.installs.toLocaleString('en-US')} installs, ${r.stopped} stopped during the run; ${r.observations.toLocaleString('en-US')} scans heard another app phone; the SDKs of the phones that checked recorded ${r.sightings.accepted.toLocaleString('en-US')} sightings.`,
-    `- Epidemic: ${r.infections} infected, ${r.confirmedCases} confirmed, ${r.uploads} uploaded keys (F0), ${r.recursiveUploads} recursive uploads (F1).`,
+    `- Epidemic: ${r.infections} infected, ${r.confirmedCases} confirmed, ${r.uploads} uploaded keys (F0), ${r.recursiveUploads} recursive uploads (F1)${r.rejectedUploads > 0 ? `; ${r.rejectedUploads} uploads refused by the server` : ''}.`,
     `- Warnings: ${r.warned} F1 (${r.truePositives} true, ${r.falsePositives} false), ${r.warnedF2} F2; precision ${pct(r.precision)}, recall ${pct(r.recall)} of ${r.closeContacts} close contacts of confirmed cases, ${pct(r.reachableRecall)} of the ${r.reachableCloseContacts} the app could reach (both active, case uploaded).`,
+    r.atPhoneResolution
+      ? `- At the phones' resolution (noise off: within the 1-dB step of 2 m at 15 minutes of 5-minute scans, docs/simulator.md §5): ${r.atPhoneResolution.closeContacts} close contacts; precision ${pct(r.atPhoneResolution.precision)}, recall ${pct(r.atPhoneResolution.recall)}.`
+      : '',
     `- Authority lists: ${r.f1Listed} F1 and ${r.f2Listed} F2 contacts from ${r.reportsSent} consented reports; ${r.contactsPerCase} contacts reported per confirmed case (Bluezone 2020: 1,920 from 72 cases ≈ 26.7; NHS COVID-19 app: 4.4 notifications per consenting case).`,
     `- Median hours from upload to warning: ${r.medianHoursToWarning ?? '–'} (checks every 4 hours when new files exist).`,
     `- Server requests: ${r.requests.total.toLocaleString('en-US')} (phones ${r.requests.phones}, authority ${r.requests.authority}; ${r.requests.checks} exposure checks): ${Object.entries(

@@ -12,6 +12,7 @@ import {
   type BluezoneDevice,
   createBluezoneDevice,
   type DeviceClock,
+  DeviceError,
   type DeviceStore,
   recordReportConsent,
   recordUploadConsent,
@@ -19,7 +20,10 @@ import {
 import {
   deriveAssociatedEncryptedMetadataKey,
   deriveRollingProximityIdentifierKey,
+  type RiskPresetName,
   rollingProximityIdentifiers,
+  SIGHTING_DEFAULT_SECONDS_SINCE_LAST_SCAN,
+  SIGHTING_MAX_SECONDS_SINCE_LAST_SCAN,
 } from '@bluezone/protocol';
 import { Channel, type ChannelOptions, DEFAULT_CHANNEL, PHONE_MODELS, type ScanSchedule } from './channel.js';
 import { ContactScratch, EpisodeBuffer, generateDay, SETTING_NAMES } from './contacts.js';
@@ -45,6 +49,11 @@ export interface SimOptions {
   readonly seed: number;
   /** Channel noise (shadowing, bodies, pockets, unsynchronised scans); default true. */
   readonly noise?: boolean;
+  /**
+   * The risk rule the server gives the phones (a built-in preset); default `bluezone-default`.
+   * `close-contact-2m-15min` is the ground truth's definition as a rule (docs/simulator.md §5).
+   */
+  readonly riskRule?: RiskPresetName;
   /** Scan duty cycle; default Exposure Notification (4 s every 300 s). */
   readonly scans?: ScanSchedule;
   /** Share of installs that stop using the app on a random day of the run; default 0.15. */
@@ -85,6 +94,7 @@ export interface SimResult extends SimSummary {
   readonly province: { readonly code: string; readonly name: string; readonly districts: number };
   readonly seed: number;
   readonly noise: boolean;
+  readonly riskRule: RiskPresetName;
   readonly scans: ScanSchedule;
   readonly households: number;
   readonly roles: Record<string, number>;
@@ -96,6 +106,11 @@ export interface SimResult extends SimSummary {
   readonly closePairDaysBySetting: Record<string, number>;
   readonly infections: number;
   readonly uploads: number;
+  /**
+   * Uploads the server refused: a confirmed case whose phone had already published its keys as
+   * an F1's (recursive code) cannot publish them again as a case's (docs/simulator.md §4).
+   */
+  readonly rejectedUploads: number;
   /** Scans in which one app phone heard another (the channel model's output). */
   readonly observations: number;
   /** What the SDK instances recorded of them (phones fed before a check). */
@@ -109,6 +124,19 @@ export interface SimResult extends SimSummary {
   readonly reachableCloseContacts: number;
   /** Recall among the reachable: true positives ÷ reachable close contacts. */
   readonly reachableRecall: number;
+  /**
+   * With noise off (else null): the reachable close contacts (both active app users, the case
+   * uploaded as a case, the contact's phone still running then) as a noise-free phone resolves
+   * them — within the whole-dB attenuation step of 2 m, at scans standing for ≥ 15 minutes as
+   * phones count them (docs/simulator.md §5) — and the warnings against them.
+   */
+  readonly atPhoneResolution: {
+    readonly closeContacts: number;
+    readonly truePositives: number;
+    readonly falsePositives: number;
+    readonly precision: number;
+    readonly recall: number;
+  } | null;
   readonly reportsSent: number;
   readonly f1Listed: number;
   readonly recursiveUploads: number;
@@ -201,7 +229,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     sleep: async () => {},
     setTimer: () => ({ cancel: () => {} }),
   };
-  const server = await startSimServer(() => now);
+  const riskRule = options.riskRule ?? 'bluezone-default';
+  const server = await startSimServer(() => now, { riskPreset: riskRule });
   const phones = new Map<number, Phone>();
   try {
     for (let p = 0; p < N; p++) {
@@ -261,6 +290,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     // Ground truth: close pair-days, person pairs keyed a·N + b (a < b).
     const closeByDay: Map<number, number>[] = [];
     const settingOfClose: Map<number, number>[] = [];
+    // With noise off: the close pairs as the phones can resolve them (docs/simulator.md §5).
+    const resolvedByDay: Map<number, { seconds: number; firstInstant: number }>[] = [];
+    const firstScanDay = new Int32Array(N).fill(-1); // day and time of the first sighting in a phone's log
+    const firstScanTime = new Int32Array(N);
     const episodesBySetting = new Array<number>(SETTING_NAMES.length).fill(0);
     let episodes = 0;
 
@@ -268,6 +301,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     const caseOf = new Map<number, string>(); // person → case id (confirmed or recursive)
     const confirmedCases: number[] = [];
     const uploadTime = new Float64Array(N).fill(Number.NaN);
+    const uploadedAsCase = new Uint8Array(N); // keys published as a confirmed case's
+    let rejectedUploads = 0;
     const keySource = new Map<string, number>(); // key hash → person
     const seenContacts = new Set<string>();
     const personOfPhone = new Map<string, number>();
@@ -281,7 +316,9 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     const confirmedCaseIds = new Set<string>();
     const e164 = (p: number) => `+84912${String(p).padStart(6, '0')}`;
 
-    const upload = async (p: number, code: string) => {
+    // Returns false when the server refuses the upload because the keys were already published
+    // as an F1's (RECURSIVE) and may not become a confirmed case's (only likely → confirmed may).
+    const upload = async (p: number, code: string): Promise<boolean> => {
       const phone = phones.get(p)!;
       // The keys of the days this phone advertised exist before the upload (the SDK makes a
       // day's key on first need; the simulation asks for advertisements only when a scan is fed).
@@ -289,14 +326,21 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         if (advertised[d]?.[p] === 1) await phone.device.currentAdvertisement(start + d * DAY_MS);
       }
       await phone.device.currentAdvertisement(now);
-      await phone.device.submitDiagnosis(
-        recordUploadConsent({ confirmedAt: now, shownText: 'Tôi đồng ý gửi mã khóa.' }),
-        { code },
-      );
+      try {
+        await phone.device.submitDiagnosis(
+          recordUploadConsent({ confirmedAt: now, shownText: 'Tôi đồng ý gửi mã khóa.' }),
+          { code },
+        );
+      } catch (error) {
+        if (error instanceof DeviceError && error.serverCode === 'invalid_report_type_transition')
+          return false;
+        throw error;
+      }
       uploadTime[p] = now;
       for (const key of await phone.store.listKeys()) {
         keySource.set(createHash('sha256').update(key.keyData).digest('base64'), p);
       }
+      return true;
     };
 
     // Advertisements of a phone for one UTC day: 144 service data values (RPI ‖ AEM) of its key,
@@ -395,8 +439,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         confirmedCaseIds.add(caseId);
         confirmedCases.push(p);
         if (active(p, day) && rngApp.chance(options.uploadConsent ?? 0.9)) {
-          await upload(p, String(created['shortCode']));
-          uploads++;
+          if (await upload(p, String(created['shortCode']))) {
+            uploads++;
+            uploadedAsCase[p] = 1;
+          } else rejectedUploads++;
         }
       }
 
@@ -423,6 +469,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       }
       closeByDay.push(close);
       settingOfClose.push(closeSetting);
+      if (!noise) resolvedByDay.push(pairsAtPhoneResolution(buffer, N, channel));
       if (beta > 0) {
         for (const [key, seconds] of close) {
           const a = Math.floor(key / N);
@@ -494,6 +541,11 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         else heardBy.set(tx, new Set([rx]));
       }
       observed.push(o);
+      for (const [rx, range] of o.ranges) {
+        if (firstScanDay[rx]! >= 0) continue;
+        firstScanDay[rx] = day;
+        firstScanTime[rx] = o.time[range[0]]!;
+      }
       advertised.push(adv);
       progress();
 
@@ -579,8 +631,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
               );
               caseOf.set(person, String(recursive['caseId']));
               if (rngApp.chance(options.uploadConsent ?? 0.9)) {
-                await upload(person, String(recursive['shortCode']));
-                recursiveUploads++;
+                if (await upload(person, String(recursive['shortCode']))) recursiveUploads++;
+                else rejectedUploads++;
               }
             }
           }
@@ -602,9 +654,46 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
           if (a !== c && b !== c) continue;
           const other = a === c ? b : a;
           truth.add(other);
-          if (active(c, day) && active(other, day) && !Number.isNaN(uploadTime[c]!)) reachable.add(other);
+          if (active(c, day) && active(other, day) && uploadedAsCase[c] === 1) reachable.add(other);
         }
       }
+    }
+    let atPhoneResolution: SimResult['atPhoneResolution'] = null;
+    if (!noise) {
+      const I = scans.intervalSeconds;
+      const perScan = Math.min(I, SIGHTING_MAX_SECONDS_SINCE_LAST_SCAN);
+      const resolved = new Set<number>();
+      for (const c of confirmedCases) {
+        const from = Math.max(0, Math.floor(onsetDay[c]!) - 5);
+        const to = Math.min(days - 1, confirmDay[c]! - 1);
+        for (let day = from; day <= to; day++) {
+          for (const [key, pair] of resolvedByDay[day]!) {
+            const a = Math.floor(key / N);
+            const b = key - a * N;
+            if (a !== c && b !== c) continue;
+            const other = a === c ? b : a;
+            // Reachable: both active that day, the case uploaded as a case, and the contact's
+            // phone still running when those keys were published (it stops checking otherwise).
+            if (!(active(c, day) && active(other, day) && uploadedAsCase[c] === 1)) continue;
+            if (!active(other, Math.floor((uploadTime[c]! - start) / DAY_MS))) continue;
+            // The contact's phone hears the case; the first scan of its log counts 2 minutes.
+            const firstOfLog =
+              firstScanDay[other] === day && Math.floor(firstScanTime[other]! / I) === pair.firstInstant;
+            const seconds =
+              pair.seconds - (firstOfLog ? perScan - SIGHTING_DEFAULT_SECONDS_SINCE_LAST_SCAN : 0);
+            if (seconds >= CLOSE_SECONDS) resolved.add(other);
+          }
+        }
+      }
+      let hits = 0;
+      for (const p of warnedPeople) if (resolved.has(p)) hits++;
+      atPhoneResolution = {
+        closeContacts: resolved.size,
+        truePositives: hits,
+        falsePositives: warnedPeople.size - hits,
+        precision: warnedPeople.size === 0 ? 0 : round4(hits / warnedPeople.size),
+        recall: resolved.size === 0 ? 0 : round4(hits / resolved.size),
+      };
     }
     let tp = 0;
     for (const p of warnedPeople) if (truth.has(p)) tp++;
@@ -655,6 +744,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       province: { code: pop.provinceCode, name: pop.provinceName, districts: pop.districts.length },
       seed: options.seed,
       noise,
+      riskRule,
       scans,
       households: pop.householdCount,
       roles,
@@ -666,9 +756,11 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       closePairDaysBySetting,
       infections,
       uploads,
+      rejectedUploads,
       observations,
       sightings: { accepted, duplicates, malformed, malformedBy },
       reachableCloseContacts: reachable.size,
+      atPhoneResolution,
       reachableRecall:
         reachable.size === 0
           ? 0
@@ -685,6 +777,69 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     for (const phone of phones.values()) await phone.device.close();
     await server.close();
   }
+}
+
+/**
+ * The day's pairs (keys a·N + b, a < b) that a phone on the noise-free channel can count as
+ * close (docs/simulator.md §5), with the first scan instant each is seen at. A pair is seen at
+ * an instant of the synchronised noise-free schedule (every `intervalSeconds` from midnight UTC,
+ * `durationSeconds` long) when one of its episodes overlaps the scan at a distance whose
+ * noise-free attenuation (whole dB) is at most that of {@link CLOSE_DISTANCE_M}. Phones count
+ * each such scan as the minutes since their log's previous one, at most 5 (the SDK's EN rule;
+ * so `intervalSeconds` for a schedule of whole minutes up to 5), and the first scan of a log as 2:
+ * listed are the pairs whose instants stand for at least {@link CLOSE_SECONDS} at full value;
+ * {@link simulate} takes the first-of-log case off.
+ */
+export function pairsAtPhoneResolution(
+  buffer: EpisodeBuffer,
+  N: number,
+  channel: Channel,
+): Map<number, { seconds: number; firstInstant: number }> {
+  const { intervalSeconds: I, durationSeconds: D } = channel.options.scans;
+  const perScan = Math.min(I, SIGHTING_MAX_SECONDS_SINCE_LAST_SCAN);
+  const step = channel.noiseFreeAttenuation(CLOSE_DISTANCE_M);
+  const keys: number[] = [];
+  const first: number[] = [];
+  const last: number[] = [];
+  for (let i = 0; i < buffer.count; i++) {
+    if (channel.noiseFreeAttenuation(buffer.distance[i]!) > step) continue;
+    const s = buffer.start[i]!;
+    const k0 = Math.floor((s - D) / I) + 1; // first scan whose window [kI, kI + D) overlaps
+    const k1 = Math.ceil((s + buffer.duration[i]!) / I) - 1; // last scan starting before the end
+    if (k1 < k0) continue;
+    const a = buffer.a[i]!;
+    const b = buffer.b[i]!;
+    keys.push(a < b ? a * N + b : b * N + a);
+    first.push(k0);
+    last.push(k1);
+  }
+  const order = Int32Array.from(keys.keys()).sort(
+    (x, y) => keys[x]! - keys[y]! || first[x]! - first[y]! || x - y,
+  );
+  const pairs = new Map<number, { seconds: number; firstInstant: number }>();
+  const flush = (key: number, count: number, firstInstant: number) => {
+    if (count * perScan >= CLOSE_SECONDS) pairs.set(key, { seconds: count * perScan, firstInstant });
+  };
+  let key = -1;
+  let count = 0;
+  let firstInstant = 0;
+  let upTo = -1; // last instant counted for `key`
+  for (const j of order) {
+    if (keys[j] !== key) {
+      if (key >= 0) flush(key, count, firstInstant);
+      key = keys[j]!;
+      count = 0;
+      firstInstant = first[j]!;
+      upTo = -1;
+    }
+    const from = Math.max(first[j]!, upTo + 1);
+    if (last[j]! >= from) {
+      count += last[j]! - from + 1;
+      upTo = last[j]!;
+    }
+  }
+  if (key >= 0) flush(key, count, firstInstant);
+  return pairs;
 }
 
 /** Uptakes of a sweep. */

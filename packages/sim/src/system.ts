@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RiskPresetName } from '@bluezone/protocol';
 import {
   type App,
   buildApp,
@@ -61,7 +62,7 @@ function pathGroup(url: string): string {
 /** Starts the server with the simulation clock `now`. */
 export async function startSimServer(
   now: () => number,
-  options: { exportMinKeys?: number } = {},
+  options: { exportMinKeys?: number; riskPreset?: RiskPresetName } = {},
 ): Promise<SimServer> {
   const dir = mkdtempSync(join(tmpdir(), 'bluezone-sim-'));
   const config = loadConfig({
@@ -71,6 +72,7 @@ export async function startSimServer(
     BLUEZONE_JOBS: 'false',
     BLUEZONE_EXPORT_MIN_KEYS: String(options.exportMinKeys ?? 0),
     BLUEZONE_EXPORT_PERIOD_SECONDS: '86400',
+    BLUEZONE_RISK_PRESET: options.riskPreset ?? 'bluezone-default',
   });
   const storage = await openStorage(config);
   await migrateToLatest(storage);

@@ -95,7 +95,7 @@ async function run(options: BenchmarkOptions): Promise<BenchmarkReport> {
     goal: `≥ ${GOAL.toLocaleString('en-US')} agent-days/s`,
     met: rate >= GOAL,
     notes: [
-      `${(episodes / agentDays).toFixed(1)} episodes per agent-day; the floor draws 5 PRNG values per episode, the model about as many plus its schedule logic`,
+      `${(episodes / agentDays).toFixed(1)} episodes per agent-day; the floor draws 5 PRNG values per episode, the model about as many plus a log-normal distance (Math.exp, and Math.log and Math.sqrt per two) and its schedule logic`,
       `peak resident memory ${peakRssMb().toFixed(0)} MB`,
     ],
     json: {

@@ -12,7 +12,8 @@
  * Windows JSON (`--windows`): an array of exposure windows in the EN API's shape,
  * `[{"dateMillisSinceEpoch":1615334400000,"reportType":1,"infectiousness":1,
  * "calibrationConfidence":3,"scanInstances":[{"minAttenuation":50,"typicalAttenuation":55,
- * "secondsSinceLastScan":300}]}]`. Presets: `cwa`, `bluezone-legacy`, `bluezone-default`.
+ * "secondsSinceLastScan":300}]}]`. Presets: `cwa`, `bluezone-legacy`, `bluezone-default`,
+ * `close-contact-2m-15min`.
  *
  * @module
  */

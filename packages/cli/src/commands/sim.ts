@@ -7,6 +7,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isRiskPresetName, RISK_PRESET_NAMES, type RiskPresetName } from '@bluezone/protocol';
 import { findProvince, renderReport, type SimResult, simulate, summarize, sweep } from '@bluezone/sim';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -24,6 +25,17 @@ interface SimCliOptions {
   out?: string;
   json?: boolean;
   noise: boolean;
+  risk: string;
+}
+
+function riskOption(value: string): RiskPresetName {
+  const name = value.trim();
+  if (!isRiskPresetName(name)) {
+    throw new UsageError(
+      `--risk must be one of ${RISK_PRESET_NAMES.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return name;
 }
 
 function uptakeOption(value: string): number {
@@ -49,6 +61,11 @@ export function registerSimCommand(program: Command, io: CliIo): void {
     .option('--out <dir>', 'write report.md and SVG charts into this directory')
     .option('--json', 'print the figures as JSON')
     .option('--no-noise', 'ideal channel: no shadowing, body or carriage loss, synchronised scans')
+    .option(
+      '--risk <preset>',
+      `risk rule the server gives the phones: ${RISK_PRESET_NAMES.join(', ')}`,
+      'bluezone-default',
+    )
     .action(async (opts: SimCliOptions) => {
       const province = opts.province.trim();
       if (!/^\d{2}$/.test(province) || !findProvince(province)) {
@@ -60,9 +77,10 @@ export function registerSimCommand(program: Command, io: CliIo): void {
       const days = intOption(opts.days, '--days', 1, 28)!;
       const seed = intOption(opts.seed, '--seed', 0, 2 ** 32 - 1)!;
       const uptake = uptakeOption(opts.uptake);
+      const riskRule = riskOption(opts.risk);
       const bar = progressBar(io, opts.sweep ? 'sim sweep' : 'sim');
       const started = performance.now();
-      const base = { province, population, days, seed, noise: opts.noise, progress: bar.update };
+      const base = { province, population, days, seed, noise: opts.noise, riskRule, progress: bar.update };
       let results: SimResult[];
       try {
         results = opts.sweep ? await sweep(base) : [await simulate({ ...base, uptake })];
@@ -72,7 +90,7 @@ export function registerSimCommand(program: Command, io: CliIo): void {
       const wallSeconds = (performance.now() - started) / 1000;
       if (opts.out) {
         await mkdir(opts.out, { recursive: true });
-        const command = `bluezone sim --province ${province} --population ${population} ${opts.sweep ? '--sweep' : `--uptake ${uptake}`} --days ${days} --seed ${seed}${opts.noise ? '' : ' --no-noise'}`;
+        const command = `bluezone sim --province ${province} --population ${population} ${opts.sweep ? '--sweep' : `--uptake ${uptake}`} --days ${days} --seed ${seed}${opts.noise ? '' : ' --no-noise'}${riskRule === 'bluezone-default' ? '' : ` --risk ${riskRule}`}`;
         const report = renderReport(results, { command, wallSeconds });
         await io.writeFile(join(opts.out, 'report.md'), report.markdown);
         for (const [name, content] of Object.entries(report.files))
@@ -85,7 +103,7 @@ export function registerSimCommand(program: Command, io: CliIo): void {
       }
       for (const r of results) {
         io.stdout(
-          `uptake ${r.uptake}: ${r.confirmedCases} confirmed cases, ${r.closeContacts} close contacts, ${r.warned} warned (${r.truePositives} true, ${r.falsePositives} false), precision ${r.precision}, recall ${r.recall}, ${r.contactsPerCase} contacts reported per case, median ${r.medianHoursToWarning ?? '–'} h from upload to warning, ${r.requests.total} server requests\n`,
+          `uptake ${r.uptake}: ${r.confirmedCases} confirmed cases, ${r.closeContacts} close contacts, ${r.warned} warned (${r.truePositives} true, ${r.falsePositives} false), precision ${r.precision}, recall ${r.recall}, ${r.contactsPerCase} contacts reported per case, median ${r.medianHoursToWarning ?? '–'} h from upload to warning, ${r.requests.total} server requests${r.atPhoneResolution ? `; at the phones' resolution (noise off): ${r.atPhoneResolution.closeContacts} close contacts, precision ${r.atPhoneResolution.precision}, recall ${r.atPhoneResolution.recall}` : ''}\n`,
         );
       }
       if (opts.out) io.stdout(`report: ${join(opts.out, 'report.md')}\n`);

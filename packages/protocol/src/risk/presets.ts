@@ -7,14 +7,22 @@
  * - `bluezone-legacy`: the original Bluezone rule, any sighting of a key is a contact (every
  *   window is high risk), kept for comparison;
  * - `bluezone-default`: our default, thresholds tuned on recorded Bluetooth data
- *   (docs/risk-scoring.md explains the data, the choice and the measured error rates).
+ *   (docs/risk-scoring.md explains the data, the choice and the measured error rates);
+ * - `close-contact-2m-15min`: the close-contact definition (within 2 m for 15 minutes in a day)
+ *   taken literally at the median path loss of those recordings, for comparison and for the
+ *   simulator's noise-free runs (docs/simulator.md §5).
  *
  * @module
  */
 import type { RiskConfig } from './config.js';
 
 /** Names of the built-in configurations. */
-export const RISK_PRESET_NAMES = ['cwa', 'bluezone-legacy', 'bluezone-default'] as const;
+export const RISK_PRESET_NAMES = [
+  'cwa',
+  'bluezone-legacy',
+  'bluezone-default',
+  'close-contact-2m-15min',
+] as const;
 export type RiskPresetName = (typeof RISK_PRESET_NAMES)[number];
 
 /** Freezes a configuration and everything in it (presets are shared; nobody may edit them). */
@@ -155,11 +163,46 @@ export const RISK_CONFIG_BLUEZONE_DEFAULT: RiskConfig = frozen({
   maxEncounterAgeInDays: 14,
 });
 
+/**
+ * The close-contact definition — within 2 m for at least 15 minutes in a day — as a rule: every
+ * minute at an attenuation of at most 47 dB counts once, nothing else counts, and a day is high
+ * risk from 15 minutes. 47 dB is the noise-free attenuation of 2 m: the median path loss fitted
+ * on the Herald recordings, A(d) = 42.79 + 12.67 log10(d / 1 m) dB (December 2020 calibration),
+ * gives A(2 m) = 46.6 dB, which a phone reports as 47 (attenuations are whole dB, so the 47-dB
+ * step spans 1.96–2.36 m); the simulator checks that this is its channel's value
+ * (packages/sim/test/channel.test.ts). Every report type of a case or of an F1 weighs 1, and
+ * every infectiousness (the definition knows neither); unknown and revoked report types are
+ * dropped as in `bluezone-default`. No low-risk level: a day is listed only when it reaches 15
+ * minutes. For comparison and for the simulator's noise-free runs (docs/simulator.md §5); not
+ * tuned for real phones, whose attenuation at a given distance varies by ±5 dB and more
+ * (docs/risk-scoring.md §5).
+ */
+export const RISK_CONFIG_CLOSE_CONTACT: RiskConfig = frozen({
+  version: 'close-contact-2m-15min-1',
+  description:
+    'Close-contact definition: <= 47 dB (2 m at the fitted median path loss) weight 1; day high from 15 minutes',
+  minutesAtAttenuationFilters: [],
+  trlFilters: [{ dropIfTrlInRange: { min: 0, max: 2 } }],
+  minutesAtAttenuationWeights: [{ attenuationRange: { min: 0, max: 47 }, weight: 1 }],
+  normalizedTimePerEWToRiskLevelMapping: [
+    { normalizedTimeRange: { min: 0, max: 15, maxExclusive: true }, riskLevel: 1 },
+    { normalizedTimeRange: { min: 15, max: 1e9 }, riskLevel: 2 },
+  ],
+  normalizedTimePerDayToRiskLevelMapping: [{ normalizedTimeRange: { min: 15, max: 1e9 }, riskLevel: 2 }],
+  trlEncoding: RISK_CONFIG_BLUEZONE_DEFAULT.trlEncoding,
+  transmissionRiskValueMapping: [3, 4, 5, 6, 7, 8, 9, 10].map((level) => ({
+    transmissionRiskLevel: level,
+    transmissionRiskValue: 1,
+  })),
+  maxEncounterAgeInDays: 14,
+});
+
 /** The built-in configurations by name. */
 export const RISK_PRESETS: Readonly<Record<RiskPresetName, RiskConfig>> = Object.freeze({
   cwa: RISK_CONFIG_CWA,
   'bluezone-legacy': RISK_CONFIG_BLUEZONE_LEGACY,
   'bluezone-default': RISK_CONFIG_BLUEZONE_DEFAULT,
+  'close-contact-2m-15min': RISK_CONFIG_CLOSE_CONTACT,
 });
 
 /** True if `name` is a built-in configuration's name. */
