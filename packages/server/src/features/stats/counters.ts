@@ -92,6 +92,11 @@ const placeholders = (n: number) => `values (${Array.from({ length: n }, () => '
 /** Upsert of one counter row (grain, day, 4 dimensions, totals, 48 hour counts), adding to the row. */
 export const COUNTER_UPSERT_SQL = counterUpsertSql(placeholders(COUNTER_COLUMNS.length));
 
+/** The values of an activity row in {@link ACTIVITY_COLUMNS} order. */
+export function activityParams(row: Database['stats_activity']): (string | number)[] {
+  return ACTIVITY_COLUMNS.map((column) => row[column]);
+}
+
 /** Upsert of one activity row, adding to the row. */
 export const ACTIVITY_UPSERT_SQL = activityUpsertSql(placeholders(ACTIVITY_COLUMNS.length));
 
@@ -304,17 +309,7 @@ export class CounterDeltas {
       counters.run(r.grain, r.period, r.province_code, r.district_code, r.carrier, r.platform, values);
     }
     const activity = raw.prepare(ACTIVITY_UPSERT_SQL);
-    for (const r of [...this.activity.values()].sort(compareActivityKeys))
-      activity.run(
-        r.grain,
-        r.day,
-        r.gap,
-        r.province_code,
-        r.district_code,
-        r.carrier,
-        r.platform,
-        r.installs,
-      );
+    for (const r of [...this.activity.values()].sort(compareActivityKeys)) activity.run(activityParams(r));
   }
 
   /** Adds the increments to the tables (in the caller's transaction). */

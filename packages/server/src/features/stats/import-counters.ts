@@ -19,6 +19,7 @@ import type { Database } from '../../storage/database.js';
 import type { HourCounts } from '../../storage/stats.table.js';
 import {
   ACTIVITY_COLUMNS,
+  activityParams,
   activityUpsertSql,
   COUNTER_COLUMNS,
   COUNTER_UPSERT_SQL,
@@ -432,20 +433,7 @@ export class ImportCounts implements CounterSums {
     );
     db.transaction(() => {
       this.forEachCounterParams((params) => counterRow.run(params));
-      this.forEachActivityCell(
-        (r) =>
-          activityRow.run(
-            r.grain,
-            r.day,
-            r.gap,
-            r.province_code,
-            r.district_code,
-            r.carrier,
-            r.platform,
-            r.installs,
-          ),
-        this.data.activityCounts,
-      );
+      this.forEachActivityCell((r) => activityRow.run(activityParams(r)), this.data.activityCounts);
     })();
   }
 
