@@ -66,6 +66,28 @@ export function Loading() {
   );
 }
 
+/**
+ * The state of a loaded list above its table: the load's error, "loading" until the first data,
+ * and `empty` once loaded with no rows (`count` rows).
+ */
+export function ListStatus({
+  list,
+  count,
+  empty,
+}: {
+  readonly list: { readonly data: unknown; readonly error: unknown; readonly loading: boolean };
+  readonly count: number;
+  readonly empty: string;
+}) {
+  return (
+    <>
+      <ErrorMessage error={list.error} />
+      {list.loading && !list.data ? <Loading /> : null}
+      {list.data && count === 0 ? <p>{empty}</p> : null}
+    </>
+  );
+}
+
 /** Loads with `load` whenever `deps` change; `reload` runs it again. */
 export function useLoad<T>(
   load: () => Promise<T>,

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { type ApiKey, type ApiKeyRole, createApiKey, listApiKeys, revokeApiKey } from '../api';
-import { ErrorMessage, Field, Loading, useLoad } from '../components';
+import { ErrorMessage, Field, ListStatus, useLoad } from '../components';
 import { useTexts } from '../i18n';
 
 const KEY_ROLES: readonly ApiKeyRole[] = ['lab', 'admin', 'device'];
@@ -81,9 +81,7 @@ export function ApiKeysPage() {
         </form>
       </section>
       <section className="panel" aria-label={t('keys.title')}>
-        <ErrorMessage error={list.error} />
-        {list.loading && !list.data ? <Loading /> : null}
-        {list.data && list.data.length === 0 ? <p>{t('keys.none')}</p> : null}
+        <ListStatus list={list} count={list.data?.length ?? 0} empty={t('keys.none')} />
         {list.data && list.data.length > 0 ? (
           <div className="table-wrap">
             <table>

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { type AuditEntry, type AuditFilters, auditCsvUrl, listAudit, listUsers } from '../api';
-import { ErrorMessage, Field, Loading, useLoad } from '../components';
+import { ErrorMessage, Field, ListStatus, useLoad } from '../components';
 import { useTexts } from '../i18n';
 import { Link } from '../router';
 import { can, useSession } from '../session';
@@ -108,9 +108,7 @@ export function AuditPage() {
         </form>
       </section>
       <section className="panel" aria-label={t('audit.title')}>
-        <ErrorMessage error={list.error} />
-        {list.loading && !list.data ? <Loading /> : null}
-        {list.data && entries.length === 0 ? <p>{t('audit.none')}</p> : null}
+        <ListStatus list={list} count={entries.length} empty={t('audit.none')} />
         {entries.length > 0 ? (
           <div className="table-wrap">
             <table className="audit">

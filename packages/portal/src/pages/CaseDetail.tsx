@@ -3,6 +3,7 @@ import { type Contact, caseContacts, closeCase, getCase, type IssuedCodes, reiss
 import {
   CodesPanel,
   ErrorMessage,
+  ListStatus,
   Loading,
   Notice,
   RiskBadge,
@@ -196,9 +197,7 @@ function CaseContacts({ caseId }: { readonly caseId: string }) {
   return (
     <section className="panel" aria-labelledby="case-contacts">
       <h2 id="case-contacts">{t('case.contacts')}</h2>
-      <ErrorMessage error={list.error} />
-      {list.loading && !list.data ? <Loading /> : null}
-      {list.data && list.data.length === 0 ? <p>{t('case.noContacts')}</p> : null}
+      <ListStatus list={list} count={list.data?.length ?? 0} empty={t('case.noContacts')} />
       {list.data && list.data.length > 0 ? (
         <>
           {can(user, 'contacts.reveal') && !revealed ? (

@@ -4,7 +4,7 @@ import {
   CodesPanel,
   ErrorMessage,
   Field,
-  Loading,
+  ListStatus,
   StateBadge,
   todayInVietnam,
   UnitPickers,
@@ -68,9 +68,7 @@ export function CasesPage() {
       ) : null}
       <section aria-labelledby="cases-list" className="panel">
         <h2 id="cases-list">{t('cases.list')}</h2>
-        <ErrorMessage error={list.error} />
-        {list.loading && !list.data ? <Loading /> : null}
-        {list.data && cases.length === 0 ? <p>{t('cases.none')}</p> : null}
+        <ListStatus list={list} count={cases.length} empty={t('cases.none')} />
         {cases.length > 0 ? (
           <div className="table-wrap">
             <table>

@@ -3,7 +3,7 @@ import { CONTACT_STATUSES, type Contact, type ContactFilters, listContacts } fro
 import {
   ErrorMessage,
   Field,
-  Loading,
+  ListStatus,
   RiskBadge,
   StatusBadge,
   UnitPickers,
@@ -161,9 +161,7 @@ export function ContactsPage() {
         </form>
       </section>
       <section className="panel" aria-label={t('contacts.title')}>
-        <ErrorMessage error={list.error} />
-        {list.loading && !list.data ? <Loading /> : null}
-        {list.data && contacts.length === 0 ? <p>{t('contacts.none')}</p> : null}
+        <ListStatus list={list} count={contacts.length} empty={t('contacts.none')} />
         {contacts.length > 0 ? (
           <div className="table-wrap">
             <table>

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { DECLARATION_STATUSES, type DeclarationListItem, listDeclarations } from '../api';
-import { ErrorMessage, Field, Loading, useDistrictName, useLoad, useProvinceName } from '../components';
+import { ErrorMessage, Field, ListStatus, useDistrictName, useLoad, useProvinceName } from '../components';
 import { type TextKey, type Texts, useTexts } from '../i18n';
 import { Link, navigate, useLocation } from '../router';
 import { can, useSession } from '../session';
@@ -137,9 +137,7 @@ export function DeclarationsPage() {
         </form>
       </section>
       <section className="panel" aria-label={t('decl.title')}>
-        <ErrorMessage error={list.error} />
-        {list.loading && !list.data ? <Loading /> : null}
-        {list.data && rows.length === 0 ? <p>{t('decl.none')}</p> : null}
+        <ListStatus list={list} count={rows.length} empty={t('decl.none')} />
         {rows.length > 0 ? (
           <div className="table-wrap">
             <table>

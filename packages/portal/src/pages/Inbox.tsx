@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { INBOX_KINDS, type InboxKind, listInbox, sendInbox } from '../api';
-import { ErrorMessage, Field, Loading, Notice, useLoad, useProvinceName } from '../components';
+import { ErrorMessage, Field, ListStatus, Notice, useLoad, useProvinceName } from '../components';
 import { useTexts } from '../i18n';
 import { unitsOf, useSession } from '../session';
 
@@ -201,9 +201,7 @@ export function InboxPage() {
             </select>
           )}
         </Field>
-        <ErrorMessage error={list.error} />
-        {list.loading && !list.data ? <Loading /> : null}
-        {list.data && list.data.length === 0 ? <p>{t('inbox.none')}</p> : null}
+        <ListStatus list={list} count={list.data?.length ?? 0} empty={t('inbox.none')} />
         {list.data && list.data.length > 0 ? (
           <div className="table-wrap">
             <table>

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { type CreatedPartner, createPartner, listPartners, PARTNER_SCOPES, type PartnerScope } from '../api';
-import { ErrorMessage, Field, Loading, useLoad } from '../components';
+import { ErrorMessage, Field, ListStatus, useLoad } from '../components';
 import { type TextKey, useTexts } from '../i18n';
 
 /**
@@ -130,9 +130,7 @@ export function PartnersPage() {
       </section>
       <section className="panel" aria-labelledby="partners-list">
         <h2 id="partners-list">{t('partners.list')}</h2>
-        <ErrorMessage error={list.error} />
-        {list.loading && !list.data ? <Loading /> : null}
-        {list.data && list.data.length === 0 ? <p>{t('partners.none')}</p> : null}
+        <ListStatus list={list} count={list.data?.length ?? 0} empty={t('partners.none')} />
         {list.data && list.data.length > 0 ? (
           <div className="table-wrap">
             <table>
