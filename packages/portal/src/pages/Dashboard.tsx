@@ -21,7 +21,7 @@ import {
   vietnamDateHour,
 } from '../stats-api';
 import { type StatsFormat, statsFormat } from '../stats-format';
-import { RateBars, SeriesChart } from './DashboardCharts';
+import { RateBars, rateBarsOf, SeriesPanel } from './DashboardCharts';
 import { RateMap } from './DashboardMap';
 import {
   AsOfPicker,
@@ -99,12 +99,7 @@ export function DashboardPage() {
             <h2 id="carriers-title">{t('stats.carriers.title')}</h2>
             <p className="hint">{t('stats.carriers.hint')}</p>
             <RateBars
-              bars={national.carriers.map((c) => ({
-                name: c.name,
-                rate: c.rate,
-                count: c.phoneRegistered,
-                base: c.smartphones,
-              }))}
+              bars={rateBarsOf(national.carriers)}
               target={target}
               fmt={fmt}
               label={t('stats.carriers.title')}
@@ -113,20 +108,13 @@ export function DashboardPage() {
               testId="carrier-chart"
             />
           </section>
-          <section className="panel" aria-labelledby="series-title">
-            <h2 id="series-title">{t('stats.series.title', { days: SERIES_DAYS })}</h2>
-            <ErrorMessage error={series.error} />
-            {series.data ? (
-              <SeriesChart
-                points={series.data}
-                target={target}
-                fmt={fmt}
-                label={t('stats.series.title', { days: SERIES_DAYS })}
-              />
-            ) : series.error ? null : (
-              <Loading />
-            )}
-          </section>
+          <SeriesPanel
+            id="series-title"
+            title={t('stats.series.title', { days: SERIES_DAYS })}
+            series={series}
+            target={target}
+            fmt={fmt}
+          />
         </div>
       </div>
       <section className="panel" aria-labelledby="table-title">

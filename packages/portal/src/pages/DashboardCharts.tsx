@@ -8,6 +8,7 @@ import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } f
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
+import { ErrorMessage, Loading } from '../components';
 import { useTexts } from '../i18n';
 import type { SeriesPoint } from '../stats-api';
 import type { StatsFormat } from '../stats-format';
@@ -52,6 +53,18 @@ export interface RateBar {
 }
 
 /** Horizontal bars of a rate by area (carriers, districts), highest first, with the target line. */
+/** The bars of areas or carriers with their rate, phone-registered installs and smartphones. */
+export function rateBarsOf(
+  rows: readonly {
+    readonly name: string;
+    readonly rate: number | null;
+    readonly phoneRegistered: number | null;
+    readonly smartphones: number | null;
+  }[],
+): RateBar[] {
+  return rows.map((r) => ({ name: r.name, rate: r.rate, count: r.phoneRegistered, base: r.smartphones }));
+}
+
 export function RateBars({
   bars,
   target,
@@ -164,6 +177,33 @@ export function RateBars({
         </table>
       </details>
     </>
+  );
+}
+
+/** A panel titled `title` with the daily series chart, or its load error, or "loading". */
+export function SeriesPanel({
+  id,
+  title,
+  series,
+  target,
+  fmt,
+}: {
+  readonly id: string;
+  readonly title: string;
+  readonly series: { readonly data: readonly SeriesPoint[] | undefined; readonly error: unknown };
+  readonly target: number;
+  readonly fmt: StatsFormat;
+}) {
+  return (
+    <section className="panel" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      <ErrorMessage error={series.error} />
+      {series.data ? (
+        <SeriesChart points={series.data} target={target} fmt={fmt} label={title} />
+      ) : series.error ? null : (
+        <Loading />
+      )}
+    </section>
   );
 }
 

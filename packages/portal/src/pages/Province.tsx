@@ -10,7 +10,7 @@ import { Link } from '../router';
 import { progressStats, provinceStats, seriesStats } from '../stats-api';
 import { statsFormat } from '../stats-format';
 import { gapKpi, provinceColumns, SERIES_DAYS, seriesRange } from './Dashboard';
-import { RateBars, SeriesChart } from './DashboardCharts';
+import { RateBars, rateBarsOf, SeriesPanel } from './DashboardCharts';
 import { AsOfPicker, KpiCards, SortableTable, useAsOfParam, useAsOfText, withAsOf } from './DashboardParts';
 
 export function ProvincePage({ code }: { readonly code: string }) {
@@ -81,12 +81,7 @@ export function ProvincePage({ code }: { readonly code: string }) {
         <section className="panel" aria-labelledby="district-bars-title">
           <h2 id="district-bars-title">{t('stats.districts.bars')}</h2>
           <RateBars
-            bars={result.districts.map((d) => ({
-              name: d.name,
-              rate: d.rate,
-              count: d.phoneRegistered,
-              base: d.smartphones,
-            }))}
+            bars={rateBarsOf(result.districts)}
             target={target}
             fmt={fmt}
             label={t('stats.districts.bars')}
@@ -95,20 +90,13 @@ export function ProvincePage({ code }: { readonly code: string }) {
             testId="district-chart"
           />
         </section>
-        <section className="panel" aria-labelledby="province-series-title">
-          <h2 id="province-series-title">{t('stats.series.title', { days: SERIES_DAYS })}</h2>
-          <ErrorMessage error={series.error} />
-          {series.data ? (
-            <SeriesChart
-              points={series.data}
-              target={target}
-              fmt={fmt}
-              label={t('stats.series.title', { days: SERIES_DAYS })}
-            />
-          ) : series.error ? null : (
-            <Loading />
-          )}
-        </section>
+        <SeriesPanel
+          id="province-series-title"
+          title={t('stats.series.title', { days: SERIES_DAYS })}
+          series={series}
+          target={target}
+          fmt={fmt}
+        />
       </div>
       <section className="panel" aria-labelledby="districts-title">
         <h2 id="districts-title">{t('stats.districts.title')}</h2>
