@@ -13,7 +13,7 @@
  * Screenshots: docs/screenshots/portal-{checkpoint-valid,checkpoint-forged,declarations,
  * declaration,partners}.png.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeCrypto } from '@bluezone/crypto-node';
@@ -41,6 +41,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildPortal,
+  lastSmsCode,
   launchBrowser,
   launchBrowserWithFakeCamera,
   logIn,
@@ -95,13 +96,6 @@ describe('QR checkpoint, declarations and partners in a browser', { timeout: 240
       adminUnits: loadAdminUnits(),
       now: Date.now,
     });
-  const lastSmsCode = (e164: string) => {
-    const lines = readFileSync(smsFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { to: string; text: string });
-    return /(\d{6})/.exec(lines.filter((l) => l.to === e164).at(-1)?.text ?? '')?.[1] ?? '';
-  };
 
   /**
    * A phone registered in District 1 with a verified number that made a domestic declaration with
@@ -137,7 +131,7 @@ describe('QR checkpoint, declarations and partners in a browser', { timeout: 240
       locale: 'vi',
     });
     await phone.requestPhoneCode(number);
-    await phone.verifyPhoneCode(number, lastSmsCode(`+84${number.slice(1)}`));
+    await phone.verifyPhoneCode(number, lastSmsCode(smsFile, `+84${number.slice(1)}`));
     const consent = recordDeclarationConsent({ confirmedAt: Date.now(), shownText: 'Gửi tờ khai y tế' });
     const receipt = await phone.submitDeclaration(consent, {
       kind: 'domestic',

@@ -4,7 +4,7 @@
  *
  * Several test files use these; add functions, do not change the existing ones' behaviour.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -102,4 +102,13 @@ export function launchBrowserWithFakeCamera(): Promise<Browser> {
       '--use-fake-ui-for-media-stream',
     ],
   });
+}
+
+/** The last 6-digit code the file SMS adapter (`BLUEZONE_SMS=file:…`) wrote to `e164`, or "". */
+export function lastSmsCode(smsFile: string, e164: string): string {
+  const lines = readFileSync(smsFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { to: string; text: string });
+  return /(\d{6})/.exec(lines.filter((l) => l.to === e164).at(-1)?.text ?? '')?.[1] ?? '';
 }

@@ -11,7 +11,7 @@
  * BLUEZONE_PORTAL_DIR), so the test needs no earlier `npm run build` and tests exactly these
  * sources. Screenshots of every page at 1366×768 go to docs/screenshots/portal-<page>.png.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeCrypto } from '@bluezone/crypto-node';
@@ -41,6 +41,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildPortal,
+  lastSmsCode,
   launchBrowser,
   logIn as logInAs,
   newPage as openPage,
@@ -102,14 +103,6 @@ describe('portal in a browser against a real server', { timeout: 240_000 }, () =
       now: Date.now,
     });
 
-  const lastSmsCode = (e164: string) => {
-    const lines = readFileSync(smsFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { to: string; text: string });
-    return /(\d{6})/.exec(lines.filter((l) => l.to === e164).at(-1)?.text ?? '')?.[1] ?? '';
-  };
-
   beforeAll(async () => {
     await buildPortal(outDir);
 
@@ -152,7 +145,7 @@ describe('portal in a browser against a real server', { timeout: 240_000 }, () =
         locale: 'vi',
       });
       await phone.requestPhoneCode(numbers[name]);
-      await phone.verifyPhoneCode(numbers[name], lastSmsCode(`+84${numbers[name].slice(1)}`));
+      await phone.verifyPhoneCode(numbers[name], lastSmsCode(smsFile, `+84${numbers[name].slice(1)}`));
       await phone.refreshConfig();
     }
     const encounter = async (a: BluezoneDevice, b: BluezoneDevice, start: number) => {
