@@ -1,7 +1,7 @@
 /**
  * Benchmark `import` (SYSTEM.md §8): installs loaded per second by `bluezone import installs`
  * (the same function: CSV records, validation of every line, bulk INSERTs and the statistics
- * counters — summed by the counting worker from 2 MB — in one transaction) into a fresh SQLite
+ * counters — summed by the counting worker from 40 MB — in one transaction) into a fresh SQLite
  * file, N rows (default 1,000,000).
  * The baseline, measured in the same run into another fresh file, is the bulk writer alone on
  * the same rows already parsed and validated, without the counters: the floor of storing them.

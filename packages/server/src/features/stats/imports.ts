@@ -89,6 +89,8 @@ export interface ImportDeps {
   readonly storage: Storage;
   readonly adminUnits: AdminUnits;
   readonly now: () => number;
+  /** Installs files from this many bytes are counted on a worker (default {@link WORKER_MIN_BYTES}). */
+  readonly countingWorkerFrom?: number;
 }
 
 /** Who imports and from where. */
@@ -753,8 +755,9 @@ export async function importInstalls(
   const storage = bulk?.storage ?? deps.storage;
   // A large file is counted on a worker; on a SQLite file it stages the sums in a file of its own,
   // attached before the transaction (SQLite cannot attach inside one).
-  const staging = bulk && input.length >= WORKER_MIN_BYTES ? stagingFile(bulk.raw) : undefined;
-  const counting = input.length >= WORKER_MIN_BYTES ? countInWorker(input, staging) : undefined;
+  const onWorker = input.length >= (deps.countingWorkerFrom ?? WORKER_MIN_BYTES);
+  const staging = bulk && onWorker ? stagingFile(bulk.raw) : undefined;
+  const counting = onWorker ? countInWorker(input, staging) : undefined;
   try {
     return await storage.transaction(async (trx: Transaction<Database>) => {
       const importId = await recordImport(trx, 'installs', source, checks.now);
